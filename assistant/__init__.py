@@ -1,0 +1,1 @@
+"""Deal Assistant: cited answers and RFP drafts from a sales team's knowledge base."""

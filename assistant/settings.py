@@ -1,0 +1,58 @@
+"""The one place configuration is read: environment variables (prefix DEAL_) and ./.env.
+
+Entry points build `Settings()` once and pass plain values down; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All of Deal Assistant's configuration. See README "Configuration" and .env.example."""
+
+    model_config = SettingsConfigDict(env_prefix="DEAL_", env_file=".env", extra="ignore")
+
+    # Knowledge and storage
+    knowledge_dir: Path = Field(Path("knowledge"), description="Folder of knowledge documents to ingest.")
+    data_dir: Path = Field(
+        Path(".deal-assistant"), description="Where knowledge-base versions, indexes and feedback live."
+    )
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (e.g. http://chroma:8000); embedded Chroma when unset."
+    )
+    collection_prefix: str = Field("deal_kb", description="Prefix of the Chroma collection names.")
+    keep_versions: int = Field(5, ge=2, description="Knowledge-base versions kept for rollback.")
+
+    # Answering
+    llm: str | None = Field(
+        None, description="LangChain chat model for answers, e.g. openai:gpt-4.1-mini; offline composer when unset."
+    )
+    top_k: int = Field(8, ge=1, le=50, description="Chunks retrieved per question.")
+
+    # Slack (Slack's own variable names for its secrets)
+    slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
+    slack_api_url: str | None = Field(
+        None, description="Slack Web API base URL (GovSlack, or a fake for tests); Slack's default when unset."
+    )
+    slack_port: int = Field(3000, description="Port of the HTTP Events API endpoint.")
+    slack_channels_file: Path | None = Field(
+        None, description="YAML mapping channel ids to a client and an audience override."
+    )
+    slack_experts_file: Path | None = Field(
+        None, description="YAML mapping document owners to Slack user ids, plus a fallback group."
+    )
+    slack_workers: int = Field(8, ge=1, description="Questions answered concurrently by the bot.")
+    feedback_db: Path | None = Field(None, description="SQLite file for feedback; <data_dir>/feedback.sqlite3 by default.")
+
+    # Questionnaires
+    questionnaire_max_mb: float = Field(10.0, gt=0, description="Largest questionnaire file accepted.")
+    questionnaire_max_questions: int = Field(1000, ge=1, description="Most questions filled from one file.")
+
+    def feedback_path(self) -> Path:
+        return self.feedback_db or self.data_dir / "feedback.sqlite3"

@@ -1,0 +1,1 @@
+"""Offline evaluation of retrieval and answer quality, and the gate for knowledge and code changes."""

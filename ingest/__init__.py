@@ -1,0 +1,1 @@
+"""Reading a knowledge folder into versioned Chroma collections and keyword indexes."""
