@@ -1,24 +1,212 @@
-"""The answering core: retrieve, apply confidentiality and freshness, compose a cited answer or draft.
+"""The answering core: retrieve within the request's scope, decide, compose a cited answer or a draft.
 
-(Interface published early so the bot, the evals and the questionnaire filler can code against it.)
+The core knows nothing of Slack, the terminal or the environment; the bot, the CLI and the evals call
+`Assistant.ask` and `Assistant.draft` and read the `Answer` they return.
 """
 
 from __future__ import annotations
 
-from assistant.models import Answer, Request
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from assistant.access import forbidden_clients, mentions_any, name_pattern, scope_for
+from assistant.composing import Composition, render_cited, render_prose, select_sentences
+from assistant.freshness import is_overdue, prefer_newest, review_notes
+from assistant.models import Answer, Audience, Citation, Confidence, Request, ScoredChunk, Status
+from assistant.retrieval import Retrieval, Retriever
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["ask", "draft"]
+_FOLLOW_UP = re.compile(r"^(what|how)\s+about\b|^(and|also|same|ok|okay)\b|\b(it|that|those|this|them|they)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Evidence thresholds on cosine similarity (all-MiniLM-L6-v2), calibrated on the demo evals.
+
+    `answer_min` separates answerable from unanswerable questions; `approved_min` is how close an
+    answer-library row's question must be to reuse its approved answer; `high`/`medium` grade confidence.
+    """
+
+    answer_min: float = 0.45
+    approved_min: float = 0.72
+    high: float = 0.70
+    medium: float = 0.55
+    support_margin: float = 0.12
+    max_support: int = 4
 
 
 class Assistant:
     """Answers questions and drafts RFP responses from one knowledge-base version."""
 
+    def __init__(
+        self,
+        retriever: Retriever,
+        *,
+        clock: Callable[[], dt.date] = dt.date.today,
+        chat_model: BaseChatModel | None = None,
+        top_k: int = 8,
+        calibration: Calibration | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.clock = clock
+        self.chat_model = chat_model
+        self.top_k = top_k
+        self.calibration = calibration or Calibration()
+
+    # ---- public API ------------------------------------------------------------------------
     def ask(self, request: Request) -> Answer:
         """Answer a question with citations, or say plainly that the knowledge base does not answer it."""
-        raise NotImplementedError
+        return self._respond(request, "ask")
 
     def draft(self, request: Request) -> Answer:
         """Write an RFP-ready answer in proposal voice for `request.client`, sources listed under it."""
-        raise NotImplementedError
+        return self._respond(request, "draft")
 
     def known_clients(self) -> list[str]:
         """Client names that appear in the knowledge base's metadata."""
-        raise NotImplementedError
+        return self.retriever.clients()
+
+    # ---- pipeline --------------------------------------------------------------------------
+    def _respond(self, request: Request, mode: Mode) -> Answer:
+        query = retrieval_query(request)
+        scope = scope_for(request)
+        retrieval = self.retriever.retrieve(query, scope, self.top_k)
+        guard = name_pattern(forbidden_clients(request, self.known_clients()))
+        visible = [s for s in retrieval.chunks if not mentions_any(s.chunk.text, guard)]
+        best = visible[0].similarity if visible else 0.0
+        base = Answer(
+            mode=mode,
+            question=request.question,
+            status=Status.ANSWERED,
+            answer="",
+            retrieved=retrieval.chunks,
+            audience=request.audience,
+            client=request.client,
+        )
+        if best < self.calibration.answer_min:
+            return self._not_found(base, request, retrieval, visible)
+
+        support, fresh_notes = prefer_newest(self._support(visible))
+        composition = self._compose(request.question, retrieval, support)
+        if not composition.sentences and not composition.approved:
+            return self._not_found(base, request, retrieval, visible)
+        answer = self._finish(base, composition, fresh_notes, mode)
+        if self.chat_model is not None:
+            from assistant.generating import generate_answer
+
+            answer = generate_answer(self.chat_model, request, answer, support, guard, self._citation)
+        return answer
+
+    def _support(self, visible: list[ScoredChunk]) -> list[ScoredChunk]:
+        best = visible[0].similarity
+        floor = max(self.calibration.answer_min, best - self.calibration.support_margin)
+        return [s for s in visible if s.similarity >= floor][: self.calibration.max_support]
+
+    def _compose(self, question: str, retrieval: Retrieval, support: list[ScoredChunk]) -> Composition:
+        top = support[0]
+        if top.chunk.kind == "qa" and top.similarity >= self.calibration.approved_min:
+            return Composition([], approved=top)
+        embed = self.retriever.embedder.embed
+        sentences = select_sentences(question, retrieval.vector, support, embed)
+        return Composition(sentences)
+
+    def _finish(self, base: Answer, composition: Composition, notes: list[str], mode: Mode) -> Answer:
+        cited: list[ScoredChunk] = []
+
+        def number_of(chunk: ScoredChunk) -> int:
+            if chunk not in cited:
+                cited.append(chunk)
+            return cited.index(chunk) + 1
+
+        text = render_cited(composition, number_of)
+        if mode == "draft":
+            text = render_prose(composition)
+        citations = [self._citation(i + 1, s) for i, s in enumerate(cited)]
+        return base.model_copy(
+            update={
+                "answer": text,
+                "citations": citations,
+                "notes": notes + review_notes(citations),
+                "confidence": self._confidence(composition, cited),
+            }
+        )
+
+    def _citation(self, number: int, s: ScoredChunk) -> Citation:
+        meta = s.chunk.meta
+        section = s.chunk.heading_path
+        if s.chunk.row is not None:
+            section = f"{section} (row {s.chunk.row})" if section else f"row {s.chunk.row}"
+        return Citation(
+            number=number,
+            source=s.chunk.source,
+            title=meta.title,
+            section=section,
+            effective_date=meta.effective_date,
+            review_by=meta.review_by,
+            review_overdue=is_overdue(meta.review_by, self.clock()),
+            chunk_id=s.chunk.id,
+        )
+
+    def _confidence(self, composition: Composition, cited: list[ScoredChunk]) -> Confidence:
+        """Graded from retrieval evidence: the match strength and how many sources agree."""
+        cal = self.calibration
+        best = max(s.similarity for s in cited)
+        if composition.approved or (best >= cal.high and len({s.chunk.source for s in cited}) >= 1):
+            return Confidence.HIGH if best >= cal.high else Confidence.MEDIUM
+        return Confidence.MEDIUM if best >= cal.medium else Confidence.LOW
+
+    def _not_found(
+        self, base: Answer, request: Request, retrieval: Retrieval, visible: list[ScoredChunk]
+    ) -> Answer:
+        scope = scope_for(request)
+        if not scope.unrestricted:
+            wider = self.retriever.retrieve(retrieval.query, scope_for(Request(question=request.question)), 3,
+                                            vector=retrieval.vector)
+            if wider.chunks and wider.chunks[0].similarity >= self.calibration.answer_min:
+                return base.model_copy(
+                    update={
+                        "status": Status.RESTRICTED,
+                        "answer": restricted_message(request),
+                        "confidence": None,
+                    }
+                )
+        nearest: list[str] = []
+        for s in visible:
+            if s.chunk.meta.title not in nearest:
+                nearest.append(s.chunk.meta.title)
+        nearest = nearest[:3]
+        text = "The knowledge base does not answer this."
+        if nearest:
+            text += " Nearest documents: " + "; ".join(nearest) + "."
+        if base.mode == "draft":
+            text = "No approved answer: needs an expert. " + text
+        return base.model_copy(update={"status": Status.NOT_FOUND, "answer": text, "nearest": nearest})
+
+
+def restricted_message(request: Request) -> str:
+    if request.audience is Audience.EXTERNAL:
+        return (
+            "This is covered only in internal or client-confidential documents, which can't be shared in "
+            "a channel with external guests. Ask in an internal channel or a DM."
+        )
+    return (
+        f"This is covered only in another client's confidential documents, which can't be used for "
+        f"{request.client}."
+    )
+
+
+def retrieval_query(request: Request) -> str:
+    """The question, with the previous question prepended when it reads as a follow-up."""
+    previous = [t.text for t in request.history if t.role == "user" and t.text.strip() != request.question.strip()]
+    if previous and (_FOLLOW_UP.search(request.question) or len(request.question.split()) <= 5):
+        return f"{previous[-1]} {request.question}"
+    return request.question

@@ -1,0 +1,40 @@
+# The two commands of the README. `make demo` sets up and runs the main job on the embedded defaults;
+# `make test` installs the dev dependencies and runs the whole test suite (what CI runs).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch is pinned to the CPU build that lies on disk here; installing it in the same pip command
+# keeps pip from resolving a multi-GB CUDA build.
+INSTALL := $(BIN)/pip install --disable-pip-version-check -q
+
+.PHONY: demo test install install-dev lint evals bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(INSTALL) torch==2.13.0 -e .
+
+install-dev: $(BIN)/python
+	$(INSTALL) torch==2.13.0 -e ".[dev]"
+
+demo: install
+	$(BIN)/deal-assistant demo
+
+lint: install-dev
+	$(BIN)/ruff check assistant ingest evals tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+evals: install-dev
+	$(BIN)/deal-assistant eval run --dataset evals/datasets/demo.jsonl --knowledge knowledge --check --report reports/eval.md --html reports/eval.html
+
+test: lint
+	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory evals
+
+bench: install-dev
+	$(BIN)/deal-assistant bench
+
+clean:
+	rm -rf $(VENV) .deal-assistant reports bench-results.json

@@ -1,0 +1,214 @@
+"""One knowledge-base version's catalog: its files, its chunks, and the persistent BM25 keyword index.
+
+A SQLite file beside the version (FTS5 with the Porter stemmer). Ingest maintains it incrementally;
+retrieval reads it, so the keyword index never has to be rebuilt from every chunk when a process starts,
+and it works the same whether the vectors live in embedded Chroma or on a Chroma server.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.models import Chunk
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, doc_type TEXT NOT NULL,
+    meta TEXT NOT NULL, chunks INTEGER NOT NULL, ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, position INTEGER NOT NULL,
+    confidentiality TEXT NOT NULL, client_key TEXT NOT NULL, doc_type TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='porter unicode61');
+"""
+
+STOPWORDS = frozenset(
+    """a an and are as at be by can do does did for from has have how i if in is it its of on or our
+    the this that to was we what when where which who why will with you your us me my they them
+    about any there their then than so not no yes pls please hey hi""".split()
+)
+_TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.%$']*")
+
+
+def client_key(client: str | None) -> str:
+    """The normalised form used to compare client names ("" for documents without a client)."""
+    return " ".join((client or "").casefold().split())
+
+
+def keyword_terms(text: str) -> list[str]:
+    """Content terms of a query, lower-cased, without stopwords, in order, deduplicated."""
+    seen: dict[str, None] = {}
+    for raw in _TOKEN.findall(text):
+        term = raw.strip(".'").lower()
+        if term and term not in STOPWORDS and len(term) > 1 or term.isdigit():
+            seen.setdefault(term, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    source: str
+    sha256: str
+    size: int
+    doc_type: str
+    meta: dict[str, Any]
+    chunks: int
+    ingested_at: str
+
+
+class Catalog:
+    """Read and write access to one version's catalog file (thread-safe for the bot's worker pool)."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        if not readonly:
+            self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def copy_to(self, dest: Path) -> Catalog:
+        """A consistent copy of this catalog at `dest` (SQLite online backup)."""
+        target = sqlite3.connect(dest)
+        with self._lock:
+            self._db.backup(target)
+        target.close()
+        return Catalog(dest)
+
+    # ---- info -----------------------------------------------------------------------------
+    def set_info(self, **values: Any) -> None:
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in values.items()],
+            )
+
+    def info(self) -> dict[str, Any]:
+        with self._lock:
+            rows = self._db.execute("SELECT key, value FROM info").fetchall()
+        return {k: json.loads(v) for k, v in rows}
+
+    # ---- files ----------------------------------------------------------------------------
+    def files(self) -> dict[str, FileRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT source, sha256, size, doc_type, meta, chunks, ingested_at FROM files"
+            ).fetchall()
+        return {r[0]: FileRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6]) for r in rows}
+
+    def chunk_ids_of(self, sources: Iterable[str]) -> list[str]:
+        ids: list[str] = []
+        with self._lock:
+            for source in sources:
+                ids += [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
+        return ids
+
+    def replace_file(self, record: FileRecord, chunks: list[Chunk], bodies: list[str]) -> None:
+        """Put a file and its chunks in place of whatever the catalog held for it, atomically."""
+        with self._lock, self._db:
+            self._delete_file(record.source)
+            self._db.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.source,
+                    record.sha256,
+                    record.size,
+                    record.doc_type,
+                    json.dumps(record.meta, default=str),
+                    record.chunks,
+                    record.ingested_at,
+                ),
+            )
+            for chunk, body in zip(chunks, bodies, strict=True):
+                cur = self._db.execute(
+                    "INSERT INTO chunks(id, source, position, confidentiality, client_key, doc_type, data)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        chunk.id,
+                        chunk.source,
+                        chunk.position,
+                        chunk.meta.confidentiality.value,
+                        client_key(chunk.meta.client),
+                        chunk.doc_type.value,
+                        chunk.model_dump_json(),
+                    ),
+                )
+                self._db.execute("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, body))
+
+    def remove_file(self, source: str) -> None:
+        with self._lock, self._db:
+            self._delete_file(source)
+
+    def _delete_file(self, source: str) -> None:
+        self._db.execute(
+            "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE source = ?)", (source,)
+        )
+        self._db.execute("DELETE FROM chunks WHERE source = ?", (source,))
+        self._db.execute("DELETE FROM files WHERE source = ?", (source,))
+
+    # ---- chunks ---------------------------------------------------------------------------
+    def chunk_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def chunks(self, ids: list[str]) -> dict[str, Chunk]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self._db.execute(f"SELECT id, data FROM chunks WHERE id IN ({marks})", ids).fetchall()
+        return {r[0]: Chunk.model_validate_json(r[1]) for r in rows}
+
+    def clients(self) -> list[str]:
+        """Distinct client names found in document metadata."""
+        names: dict[str, str] = {}
+        for record in self.files().values():
+            name = record.meta.get("client")
+            if name:
+                names.setdefault(client_key(name), str(name))
+        return sorted(names.values())
+
+    def keyword_search(
+        self,
+        query: str,
+        k: int,
+        confidentiality: tuple[str, ...] | None = None,
+        client_keys: tuple[str, ...] | None = None,
+    ) -> list[tuple[str, float]]:
+        """BM25 ranking of chunks for the query's content terms, best first, scores normalised to 0..1."""
+        terms = keyword_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        sql = (
+            "SELECT c.id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
+            " WHERE chunks_fts MATCH ?"
+        )
+        params: list[Any] = [match]
+        if confidentiality is not None:
+            sql += f" AND c.confidentiality IN ({','.join('?' * len(confidentiality))})"
+            params += list(confidentiality)
+        if client_keys is not None:
+            sql += f" AND c.client_key IN ({','.join('?' * len(client_keys))})"
+            params += list(client_keys)
+        sql += " ORDER BY s LIMIT ?"
+        params.append(k)
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        if not rows:
+            return []
+        best = -float(rows[0][1]) or 1.0
+        return [(r[0], max(0.0, -float(r[1]) / best)) for r in rows]

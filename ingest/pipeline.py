@@ -1,0 +1,295 @@
+"""Incremental ingest: scan a knowledge folder, read what changed, and build a new knowledge-base version.
+
+The new version starts as a copy of the live one (catalog rows and vectors, no re-embedding), gets the
+changed files replaced and the deleted ones removed, and only then is registered as live or staged.
+The live version is never written to, so a crash or Ctrl-C at any point leaves it exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from assistant.catalog import Catalog, FileRecord, client_key
+from assistant.embedding import Embedder
+from assistant.errors import DocumentError
+from assistant.models import Chunk, DocType
+from assistant.store import QUESTION_VECTOR_SUFFIX, ChromaConnection, VectorCollection
+from assistant.versions import Registry, VersionPaths, VersionRecord
+from ingest.chunking import build_chunks, embedding_text, keyword_text
+from ingest.formats import read_document
+from ingest.metadata import doc_type_for, is_sidecar, load_sidecar, resolve_metadata, sidecar_path
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["added", "updated", "unchanged", "removed", "failed"]
+IGNORED_AT_ROOT = {"readme.md", "readme.txt", "readme"}
+
+
+@dataclass
+class FileResult:
+    source: str
+    outcome: Outcome
+    chunks: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, file by file."""
+
+    root: str
+    version: str | None  # the version built, or None when nothing changed
+    staged: bool
+    results: list[FileResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.outcome == "failed"]
+
+
+class Progress:
+    """Callbacks for a progress display; the default does nothing."""
+
+    def start_embedding(self, total: int) -> None: ...
+
+    def advance(self, n: int) -> None: ...
+
+    def warn(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    source: str
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass
+class ReadFile:
+    scanned: ScannedFile
+    doc_type: DocType
+    chunks: list[Chunk]
+    meta: dict[str, object]
+
+
+def scan_tree(root: Path, warn: Callable[[str], None]) -> dict[str, ScannedFile]:
+    """Knowledge files under root with a hash covering the file and its sidecar."""
+    if not root.is_dir():
+        raise DocumentError(str(root), "knowledge folder does not exist")
+    found: dict[str, ScannedFile] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if is_sidecar(path):
+            if not path.with_name(path.name.removesuffix(".meta.yaml")).exists():
+                warn(f"{rel.as_posix()}: sidecar without its document, ignored")
+            continue
+        if len(rel.parts) == 1 and path.name.lower() in IGNORED_AT_ROOT:
+            continue
+        digest = hashlib.sha256(path.read_bytes())
+        side = sidecar_path(path)
+        if side.exists():
+            digest.update(b"\0sidecar\0" + side.read_bytes())
+        found[rel.as_posix()] = ScannedFile(rel.as_posix(), path, digest.hexdigest(), path.stat().st_size)
+    return found
+
+
+def read_file(scanned: ScannedFile, warn: Callable[[str], None]) -> ReadFile:
+    """Parse one file into chunks; raises DocumentError with the reason."""
+    doc_type = doc_type_for(scanned.source)
+    if doc_type is DocType.OTHER:
+        warn(f"{scanned.source}: not under offerings/, sows/ or rfp-answers/, ingested as type 'other'")
+    sidecar = load_sidecar(sidecar_path(scanned.path), scanned.source)
+    parsed = read_document(scanned.path, scanned.source)
+    meta = resolve_metadata(scanned.source, doc_type, parsed, sidecar)
+    chunks = build_chunks(scanned.source, doc_type, meta, parsed.blocks)
+    if not chunks:
+        raise DocumentError(scanned.source, "no text to index")
+    return ReadFile(scanned, doc_type, chunks, meta.model_dump(mode="json"))
+
+
+def vector_entries(chunks: list[Chunk]) -> tuple[list[str], list[str], list[dict[str, str | int]]]:
+    """Ids, texts and filter metadata of the vectors for these chunks (Q&A rows get a question vector too)."""
+    ids: list[str] = []
+    texts: list[str] = []
+    metas: list[dict[str, str | int]] = []
+    for c in chunks:
+        ids.append(c.id)
+        texts.append(embedding_text(c))
+        metas.append(_vector_metadata(c))
+        if c.kind == "qa" and c.question:
+            ids.append(c.id + QUESTION_VECTOR_SUFFIX)
+            texts.append(c.question)
+            metas.append(_vector_metadata(c))
+    return ids, texts, metas
+
+
+def _vector_metadata(chunk: Chunk) -> dict[str, str | int]:
+    return {
+        "source": chunk.source,
+        "doc_type": chunk.doc_type.value,
+        "confidentiality": chunk.meta.confidentiality.value,
+        "client_key": client_key(chunk.meta.client),
+        "position": chunk.position,
+    }
+
+
+class VersionBuilder:
+    """Builds one new version from a base version; nothing is visible until `finish`."""
+
+    def __init__(self, registry: Registry, chroma: ChromaConnection, base: VersionPaths | None) -> None:
+        self.registry = registry
+        self.chroma = chroma
+        self.base = base
+        self.name = registry.next_name()
+        self.final = registry.paths(self.name)
+        self.folder = registry.building_folder(self.name)
+        self.folder.mkdir(parents=True)
+        catalog_path = self.folder / "catalog.sqlite3"
+        if base:
+            base_catalog = Catalog(base.catalog, readonly=True)
+            self.catalog = base_catalog.copy_to(catalog_path)
+            base_catalog.close()
+        else:
+            self.catalog = Catalog(catalog_path)
+        self.collection: VectorCollection = chroma.create(self.final.collection)
+
+    def copy_base_vectors(self, exclude: set[str]) -> None:
+        if not self.base:
+            return
+        for ids, vectors, metas in self.chroma.get(self.base.collection).iterate():
+            keep = [i for i, vid in enumerate(ids) if vid.removesuffix(QUESTION_VECTOR_SUFFIX) not in exclude]
+            if keep:
+                self.collection.add([ids[i] for i in keep], vectors[keep], [metas[i] for i in keep])
+
+    def finish(self, record: VersionRecord, *, stage: bool) -> None:
+        self.catalog.set_info(**record.model_dump())
+        self.catalog.close()
+        self.folder.rename(self.final.folder)
+        self.registry.commit(record, stage=stage)
+
+
+def cleanup_leftovers(registry: Registry, chroma: ChromaConnection, keep: int) -> None:
+    """Remove half-built versions of interrupted runs and versions beyond the retention count."""
+    state = registry.state()
+    retained = registry.retained(keep)
+    dropped = set(state.versions) - retained
+    if dropped:
+        registry.forget(dropped)
+    known = set(state.versions) - dropped
+    if registry.root.exists():
+        for p in registry.root.iterdir():
+            if p.is_dir() and p.name not in known:
+                shutil.rmtree(p, ignore_errors=True)
+    prefix = registry.prefix + "_"
+    for name in chroma.names():
+        if name.startswith(prefix) and name.removeprefix(prefix) not in known:
+            chroma.drop(name)
+
+
+def build_version(
+    root: Path,
+    *,
+    registry: Registry,
+    chroma: ChromaConnection,
+    load_embedder: Callable[[], Embedder],
+    stage: bool = False,
+    keep_versions: int = 5,
+    progress: Progress | None = None,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> IngestReport:
+    """Ingest `root` incrementally against the live version; register the result as live or staged."""
+    progress = progress or Progress()
+    started = time.perf_counter()
+    report = IngestReport(root=str(root), version=None, staged=stage)
+
+    def warn(message: str) -> None:
+        report.warnings.append(message)
+        progress.warn(message)
+
+    with registry.locked():
+        cleanup_leftovers(registry, chroma, keep_versions)
+        state = registry.state()
+        base = registry.paths(state.live) if state.live else None
+        base_files: dict[str, FileRecord] = {}
+        if base:
+            base_catalog = Catalog(base.catalog, readonly=True)
+            base_files = base_catalog.files()
+            base_catalog.close()
+
+        scanned = scan_tree(root, warn)
+        reads: list[ReadFile] = []
+        for source, file in scanned.items():
+            previous = base_files.get(source)
+            if previous and previous.sha256 == file.sha256:
+                report.results.append(FileResult(source, "unchanged", previous.chunks))
+                continue
+            try:
+                read = read_file(file, warn)
+            except DocumentError as e:
+                report.results.append(FileResult(source, "failed", reason=e.reason))
+                progress.warn(f"{source}: {e.reason}")
+                continue
+            reads.append(read)
+            outcome: Outcome = "updated" if previous else "added"
+            report.results.append(FileResult(source, outcome, len(read.chunks)))
+        removed = sorted(set(base_files) - set(scanned))
+        report.results += [FileResult(s, "removed", base_files[s].chunks) for s in removed]
+
+        if not reads and not removed and not stage:
+            report.seconds = time.perf_counter() - started
+            return report
+
+        builder = VersionBuilder(registry, chroma, base)
+        replaced = {r.scanned.source for r in reads} | set(removed)
+        if base:
+            base_catalog = Catalog(base.catalog, readonly=True)
+            builder.copy_base_vectors(set(base_catalog.chunk_ids_of(replaced)))
+            base_catalog.close()
+
+        new_chunks = [c for r in reads for c in r.chunks]
+        ids, texts, metas = vector_entries(new_chunks)
+        progress.start_embedding(len(texts))
+        embed_started = time.perf_counter()
+        if texts:
+            vectors = load_embedder().embed(texts, progress.advance)
+            builder.collection.add(ids, vectors, metas)
+        report.embed_seconds = time.perf_counter() - embed_started
+        stamp = now().isoformat(timespec="seconds")
+        for r in reads:
+            record = FileRecord(r.scanned.source, r.scanned.sha256, r.scanned.size, r.doc_type.value, r.meta, len(r.chunks), stamp)
+            builder.catalog.replace_file(record, r.chunks, [keyword_text(c) for c in r.chunks])
+        for source in removed:
+            builder.catalog.remove_file(source)
+        report.chunks_embedded = len(new_chunks)
+
+        record = VersionRecord(
+            name=builder.name,
+            built_at=stamp,
+            source_root=str(root.resolve()),
+            documents=len(builder.catalog.files()),
+            chunks=builder.catalog.chunk_count(),
+            base=base.name if base else None,
+        )
+        builder.finish(record, stage=stage)
+        report.version = builder.name
+        cleanup_leftovers(registry, chroma, keep_versions)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,56 @@
+"""Shared fixtures: a clean environment, the real embedding model, and the demo knowledge base ingested once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.answering import Assistant
+from assistant.embedding import Embedder
+from assistant.settings import Settings
+from assistant.wiring import build_assistant, run_ingest, shared_embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+TODAY = dt.date(2026, 11, 29)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's DEAL_* or SLACK_* variables."""
+    for name in list(os.environ):
+        if name.startswith(("DEAL_", "SLACK_")):
+            monkeypatch.delenv(name)
+
+
+def make_settings(data_dir: Path, knowledge_dir: Path = KNOWLEDGE, **overrides: object) -> Settings:
+    """Settings that ignore ./.env and the environment's DEAL_ variables."""
+    return Settings(_env_file=None, data_dir=data_dir, knowledge_dir=knowledge_dir, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return shared_embedder()
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    """Settings whose data_dir holds the demo knowledge/ ingested as the live version (read-only use)."""
+    settings = make_settings(tmp_path_factory.mktemp("demo-data"))
+    report = run_ingest(settings, load_embedder=lambda: embedder)
+    assert not report.failed, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def demo_assistant(demo_settings: Settings, embedder: Embedder) -> Assistant:
+    return build_assistant(demo_settings, clock=lambda: TODAY, embedder=embedder)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "data"
