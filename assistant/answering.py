@@ -95,7 +95,10 @@ class Assistant:
         if best < self.calibration.answer_min:
             return self._not_found(base, request, retrieval, visible)
 
-        support, fresh_notes = prefer_newest(self._support(visible))
+        current, fresh_notes = prefer_newest(visible, self.retriever.superseded())
+        if not current or current[0].similarity < self.calibration.answer_min:
+            return self._not_found(base, request, retrieval, visible)
+        support = self._support(current)
         composition = self._compose(request.question, retrieval, support)
         if not composition.sentences and not composition.approved:
             return self._not_found(base, request, retrieval, visible)

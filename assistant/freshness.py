@@ -1,8 +1,8 @@
 """Freshness: the newest document wins when sources disagree, and overdue reviews are flagged.
 
-Two documents about the same offering (same `offering` metadata) with different effective dates are
-versions of one another; only the newest is used for the answer, and a note says the older one is
-superseded, so it is never presented as current.
+Two documents of the same type, offering and client with different effective dates are versions of one
+another (see Catalog.superseded); only the newest is used for the answer, and a note says the older one
+is superseded, so it is never presented as current.
 """
 
 from __future__ import annotations
@@ -12,28 +12,22 @@ import datetime as dt
 from assistant.models import Citation, ScoredChunk
 
 
-def prefer_newest(support: list[ScoredChunk]) -> tuple[list[ScoredChunk], list[str]]:
-    """Drop chunks of documents superseded by a newer document on the same offering."""
-    newest: dict[str, tuple[dt.date, str]] = {}
-    for s in support:
-        meta = s.chunk.meta
-        if meta.offering and meta.effective_date:
-            key = meta.offering.casefold()
-            if key not in newest or meta.effective_date > newest[key][0]:
-                newest[key] = (meta.effective_date, s.chunk.source)
+def prefer_newest(
+    support: list[ScoredChunk], superseded: dict[str, tuple[str, str]]
+) -> tuple[list[ScoredChunk], list[str]]:
+    """Drop chunks of documents superseded by a newer document on the same offering, with a note."""
     kept: list[ScoredChunk] = []
     notes: dict[str, str] = {}
     for s in support:
-        meta = s.chunk.meta
-        key = meta.offering.casefold() if meta.offering else None
-        if key and meta.effective_date and key in newest and newest[key][1] != s.chunk.source:
-            date, _ = newest[key]
-            notes[s.chunk.source] = (
-                f"Not used: {meta.title} (effective {meta.effective_date.isoformat()}) is superseded "
-                f"by a newer document effective {date.isoformat()}."
-            )
+        newer = superseded.get(s.chunk.source)
+        if newer is None:
+            kept.append(s)
             continue
-        kept.append(s)
+        meta = s.chunk.meta
+        own = f" (effective {meta.effective_date.isoformat()})" if meta.effective_date else ""
+        notes[s.chunk.source] = (
+            f"Not used: {meta.title}{own} is superseded by {newer[0]} (effective {newer[1]})."
+        )
     return kept, list(notes.values())
 
 

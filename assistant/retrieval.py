@@ -28,6 +28,8 @@ class OpenVersion:
     name: str
     catalog: Catalog
     collection: VectorCollection
+    superseded: dict[str, tuple[str, str]]
+    clients: list[str]
 
 
 class VersionSource:
@@ -53,8 +55,13 @@ class VersionSource:
                 if self._opened is None or self._opened.name != paths.name:
                     if self._opened:
                         self._opened.catalog.close()
+                    catalog = Catalog(paths.catalog, readonly=True)
                     self._opened = OpenVersion(
-                        paths.name, Catalog(paths.catalog, readonly=True), self.chroma.get(paths.collection)
+                        paths.name,
+                        catalog,
+                        self.chroma.get(paths.collection),
+                        catalog.superseded(),
+                        catalog.clients(),
                     )
                 self._stamp = stamp
             return self._opened
@@ -90,7 +97,11 @@ class Retriever:
         self.rerank = rerank
 
     def clients(self) -> list[str]:
-        return self.source.current().catalog.clients()
+        return self.source.current().clients
+
+    def superseded(self) -> dict[str, tuple[str, str]]:
+        """Documents replaced by a newer version of themselves: source -> (newer source, its date)."""
+        return self.source.current().superseded
 
     def retrieve(self, query: str, scope: Scope, k: int = 8, vector: np.ndarray | None = None) -> Retrieval:
         """The top `k` chunks for `query` within `scope`, best first."""

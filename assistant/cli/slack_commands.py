@@ -1,9 +1,101 @@
-"""CLI commands: slack_commands (placeholder until implemented)."""
+"""CLI commands: `slack` runs the bot (Socket Mode or HTTP); `feedback export` makes feedback eval cases."""
 
 from __future__ import annotations
 
+import signal
+import sys
+from enum import StrEnum
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
 import typer
+
+from assistant.cli.context import err_console, fail, settings_of, user_errors
+
+feedback_app = typer.Typer(help="Feedback people gave the Slack bot.", no_args_is_help=True)
+
+
+class SlackMode(StrEnum):
+    SOCKET = "socket"
+    HTTP = "http"
+
+
+def run_slack(
+    ctx: typer.Context,
+    mode: Annotated[
+        SlackMode,
+        typer.Option("--mode", help="socket (needs SLACK_APP_TOKEN) or http (SLACK_SIGNING_SECRET)."),
+    ] = SlackMode.SOCKET,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", help="HTTP endpoint port, 0 for any free one [default: DEAL_SLACK_PORT]."),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address the HTTP endpoint listens on.")] = "0.0.0.0",
+) -> None:
+    """Run the Slack bot until interrupted."""
+    # Imported here so that `deal-assistant --help` and the other commands need not load Slack and the models.
+    from assistant.slack.app import build_bot, check_credentials
+    from assistant.slack.serving import HttpEndpoint, run_socket_mode
+    from assistant.wiring import build_assistant
+
+    settings = settings_of(ctx)
+    with user_errors():
+        check_credentials(settings, mode.value)
+        bot = build_bot(settings, build_assistant(settings))
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if mode is SlackMode.HTTP:
+            endpoint = HttpEndpoint(
+                bot.app,
+                settings.slack_signing_secret or "",
+                host=host,
+                port=settings.slack_port if port is None else port,
+            )
+            err_console.print(f"Deal Assistant listening on {endpoint.url}", highlight=False)
+            sys.stderr.flush()
+            endpoint.serve_forever()
+        else:
+            err_console.print("Deal Assistant connecting to Slack over Socket Mode", highlight=False)
+            run_socket_mode(bot.app, settings.slack_app_token or "")
+    except KeyboardInterrupt:
+        err_console.print("Stopping.")
+    finally:
+        bot.close()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@feedback_app.command("export")
+def export_feedback(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="JSONL file to write; standard output when omitted.")
+    ] = None,
+) -> None:
+    """Write 👎 and not-found questions as eval cases (eval dataset JSONL) for a person to complete."""
+    from assistant.slack.feedback import FeedbackStore, write_jsonl
+
+    settings = settings_of(ctx)
+    with user_errors():
+        path = settings.feedback_path()
+        cases = FeedbackStore(path).eval_cases() if path.exists() else []
+        if out is None:
+            write_jsonl(cases, sys.stdout)
+        else:
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                with out.open("w", encoding="utf-8") as f:
+                    write_jsonl(cases, f)
+            except OSError as e:
+                fail(f"cannot write {out}: {e.strerror or e}")
+    where = "" if out is None else f" to {out}"
+    err_console.print(f"Exported {len(cases)} eval case(s){where} from {path}.", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add `slack` and `feedback export` to the root app."""
+    app.command("slack")(run_slack)
+    app.add_typer(feedback_app, name="feedback")

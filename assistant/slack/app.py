@@ -1,0 +1,230 @@
+"""Assembles the Bolt app: the Web API client, the listeners, and the parts they hand work to.
+
+Built by a function from Settings (never at import time). Listeners only filter, de-duplicate and
+acknowledge; answering happens in the Replier's worker pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from assistant.errors import ConfigError
+from assistant.settings import Settings
+from assistant.slack.audience import Asker, AudienceResolver, load_channels
+from assistant.slack.conversation import parse_command, plain_text
+from assistant.slack.deliveries import SeenDeliveries
+from assistant.slack.escalation import load_experts
+from assistant.slack.feedback import FeedbackStore
+from assistant.slack.files import FileHandler
+from assistant.slack.interactions import Interactions
+from assistant.slack.rendering import (
+    ESCALATE,
+    FEEDBACK_DOWN,
+    FEEDBACK_UP,
+    REASON_BLOCK,
+    REASON_INPUT,
+    REASON_VIEW,
+)
+from assistant.slack.rendering import render_help as _render_help
+from assistant.slack.replying import AnswersQuestions, Job, Replier
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["socket", "http"]
+
+# Message subtypes that are still a person talking to the bot; edits, joins, bots etc. are ignored.
+_PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+
+@dataclass
+class SlackBot:
+    """The Bolt app and the parts that outlive a request."""
+
+    app: App
+    replier: Replier
+    interactions: Interactions
+    store: FeedbackStore
+
+    def close(self) -> None:
+        self.replier.close()
+
+
+def check_credentials(settings: Settings, mode: Mode) -> None:
+    """Raise ConfigError naming every variable the mode needs that is not set."""
+    needed = ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if mode == "socket" else "SLACK_SIGNING_SECRET"]
+    values = {
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_APP_TOKEN": settings.slack_app_token,
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+    }
+    missing = [name for name in needed if not values[name]]
+    if missing:
+        hint = " (or run with --mode http)" if mode == "socket" else ""
+        raise ConfigError(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set{hint}")
+
+
+def web_client(settings: Settings) -> WebClient:
+    """The bot's Web API client: configurable base URL, HTTP 429 retried after Retry-After."""
+    kwargs: dict[str, Any] = {}
+    if settings.slack_api_url:
+        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    return WebClient(
+        token=settings.slack_bot_token,
+        retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=3)],
+        **kwargs,
+    )
+
+
+def build_bot(
+    settings: Settings,
+    core: AnswersQuestions,
+    *,
+    process_before_response: bool = False,
+    file_handler: FileHandler | None = None,
+) -> SlackBot:
+    """Build the Bolt app over the answering core (calls Slack's auth.test to check the token)."""
+    web = web_client(settings)
+    resolver = AudienceResolver(web, load_channels(settings.slack_channels_file))
+    experts = load_experts(settings.slack_experts_file)
+    store = FeedbackStore(settings.feedback_path())
+    replier = Replier(web, core, resolver, store, workers=settings.slack_workers, file_handler=file_handler)
+    interactions = Interactions(web, store, experts)
+    try:
+        app = App(
+            client=web,
+            signing_secret=settings.slack_signing_secret or "",
+            process_before_response=process_before_response,
+            name="deal-assistant",
+        )
+    except (BoltError, SlackClientError, OSError) as e:
+        replier.close()
+        raise ConfigError(f"Slack did not accept SLACK_BOT_TOKEN at {web.base_url}: {e}") from e
+    _register(app, replier, interactions)
+    return SlackBot(app=app, replier=replier, interactions=interactions, store=store)
+
+
+def _register(app: App, replier: Replier, interactions: Interactions) -> None:
+    _register_messages(app, replier)
+    _register_command(app, replier)
+    _register_interactions(app, interactions)
+
+
+def _register_messages(app: App, replier: Replier) -> None:
+    seen = SeenDeliveries()
+
+    def on_event(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+        if not _addressed(event):
+            return
+        channel, ts = event["channel"], event["ts"]
+        keys = [
+            body.get("event_id"),
+            f"msg:{channel}:{ts}",
+            f"cmid:{event['client_msg_id']}" if event.get("client_msg_id") else None,
+        ]
+        if not seen.first_time(keys):
+            log.info("ignoring a repeated delivery of %s in %s", ts, channel)
+            return
+        replier.accept_message(_job(body, event, context))
+
+    @app.event("app_mention")
+    def on_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+        on_event(body, event, context)
+
+    @app.event("message")
+    def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+        # In channels the bot answers only when mentioned (app_mention); every DM is addressed to it.
+        if event.get("channel_type") == "im":
+            on_event(body, event, context)
+
+
+def _register_command(app: App, replier: Replier) -> None:
+    @app.command("/deal")
+    def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        text = (command.get("text") or "").strip()
+        if parse_command(text, []).kind == "help":
+            help_message = _render_help()
+            ack(text=help_message.text, blocks=help_message.blocks)
+            return
+        ack(text="⏳ Working on it: the answer will appear in a thread here.")
+        asker = Asker(
+            channel=command["channel_id"],
+            user=command["user_id"],
+            is_dm=str(command.get("channel_id", "")).startswith("D"),
+            user_team=command.get("team_id"),
+            home_team=_home_team(context),
+        )
+        job = Job(asker=asker, text=text, source="command", thread_ts="", bot_user_id=context.bot_user_id)
+        replier.accept_command(job, command.get("response_url"))
+
+
+def _register_interactions(app: App, interactions: Interactions) -> None:
+    @app.action(FEEDBACK_UP)
+    def on_up(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        interactions.rate(action.get("value", ""), "up", **_clicker(body), trigger_id=None)
+
+    @app.action(FEEDBACK_DOWN)
+    def on_down(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        interactions.rate(
+            action.get("value", ""), "down", **_clicker(body), trigger_id=body.get("trigger_id")
+        )
+
+    @app.action(ESCALATE)
+    def on_escalate(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        interactions.escalate(action.get("value", ""), **_clicker(body))
+
+    @app.view(REASON_VIEW)
+    def on_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ack()
+        values = view.get("state", {}).get("values", {})
+        reason = values.get(REASON_BLOCK, {}).get(REASON_INPUT, {}).get("value")
+        interactions.save_reason(view.get("private_metadata", ""), user=body["user"]["id"], reason=reason)
+
+
+def _addressed(event: dict[str, Any]) -> bool:
+    """A person's new message (not an edit, join, bot or the bot itself) with something in it."""
+    if event.get("subtype") not in _PERSON_SUBTYPES or event.get("bot_id") or event.get("edited"):
+        return False
+    return bool(event.get("user") and event.get("channel") and event.get("ts"))
+
+
+def _job(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> Job:
+    thread_ts = event.get("thread_ts")
+    asker = Asker(
+        channel=event["channel"],
+        user=event["user"],
+        is_dm=event.get("channel_type") == "im" or str(event["channel"]).startswith("D"),
+        user_team=event.get("user_team") or event.get("team"),
+        home_team=_home_team(context) or body.get("team_id"),
+    )
+    return Job(
+        asker=asker,
+        text=plain_text(event.get("text") or "", context.bot_user_id),
+        source="message",
+        thread_ts=thread_ts or event["ts"],
+        message_ts=event["ts"],
+        in_thread=bool(thread_ts and thread_ts != event["ts"]),
+        files=list(event.get("files") or []),
+        bot_user_id=context.bot_user_id,
+        bot_id=context.bot_id,
+    )
+
+
+def _home_team(context: BoltContext) -> str | None:
+    result = context.authorize_result
+    return (result.team_id if result is not None else None) or context.team_id
+
+
+def _clicker(body: dict[str, Any]) -> dict[str, str]:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+    return {"user": body["user"]["id"], "channel": channel}

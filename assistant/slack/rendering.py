@@ -1,0 +1,247 @@
+"""Block Kit rendering of answers, drafts, help and problems, within Slack's size limits.
+
+Every message carries fallback `text` beside its blocks; user and document text is escaped for mrkdwn.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.models import Answer, Audience, Citation, Status
+
+SECTION_LIMIT = 3000  # characters of text in one section block
+BLOCKS_LIMIT = 50  # blocks in one message
+FALLBACK_LIMIT = 12000  # fallback text kept per message (Slack truncates far beyond this)
+
+FEEDBACK_UP = "feedback_up"
+FEEDBACK_DOWN = "feedback_down"
+ESCALATE = "escalate"
+REASON_VIEW = "feedback_reason"
+REASON_BLOCK = "reason"
+REASON_INPUT = "reason_input"
+
+PLACEHOLDER_PREFIX = "⏳"
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """One chat message: fallback text (mrkdwn) and its blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def escape(text: str) -> str:
+    """Escape the three characters mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_to_mrkdwn(text: str) -> str:
+    """Turn the little Markdown a composer writes (bold, headings, bullets) into Slack's mrkdwn."""
+    text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
+    text = re.sub(r"(?m)^#{1,6}\s+(.+)$", r"*\1*", text)
+    return re.sub(r"(?m)^(\s*)[-*]\s+", r"\1• ", text)
+
+
+def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split text into pieces of at most `limit` characters, at paragraph, line or word boundaries."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = _boundary(rest, limit)
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def _boundary(text: str, limit: int) -> int:
+    window = text[: limit + 1]
+    for sep in ("\n\n", "\n", " "):
+        at = window.rfind(sep)
+        if at > limit // 3:
+            return at
+    cut = limit
+    amp = text.rfind("&", max(0, cut - 5), cut)
+    if amp != -1 and ";" not in text[amp:cut]:
+        cut = amp  # never cut an escaped entity in two
+    return cut
+
+
+def _section(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
+
+
+def _sections(mrkdwn: str) -> list[dict[str, Any]]:
+    return [_section(piece) for piece in split_text(mrkdwn)]
+
+
+def _context(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn}]}
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def citation_line(c: Citation) -> str:
+    """One numbered source: title, section, date and the review-overdue flag, escaped."""
+    parts = [f"*{escape(c.title)}*"]
+    if c.section:
+        parts.append(escape(c.section))
+    if c.effective_date:
+        parts.append(f"effective {c.effective_date.isoformat()}")
+    parts.append(f"`{escape(c.source)}`")
+    line = f"[{c.number}] " + " — ".join(parts)
+    if c.review_overdue:
+        since = f" since {c.review_by.isoformat()}" if c.review_by else ""
+        line += f" ⚠️ _review overdue{since}_"
+    return line
+
+
+def _headline(answer: Answer) -> str:
+    bits: list[str] = []
+    if answer.mode == "draft":
+        bits.append(f"📝 *Draft* for *{escape(answer.client or 'the client')}*")
+    elif answer.client:
+        bits.append(f"For *{escape(answer.client)}*")
+    if answer.confidence:
+        bits.append(f"Confidence: *{answer.confidence.value}*")
+    if answer.audience is Audience.EXTERNAL:
+        bits.append("🔒 external audience: public documents only")
+    return " · ".join(bits)
+
+
+def _body(answer: Answer) -> list[dict[str, Any]]:
+    text = markdown_to_mrkdwn(escape(answer.answer))
+    if answer.status is Status.NOT_FOUND:
+        blocks = _sections("🔎 *Not in the knowledge base.*\n" + text)
+        if any(n not in answer.answer for n in answer.nearest):
+            nearest = "\n".join(f"• {escape(n)}" for n in answer.nearest)
+            blocks += _sections("*Nearest documents*\n" + nearest)
+        return blocks
+    if answer.status is Status.RESTRICTED:
+        return _sections("🔒 *Restricted here.*\n" + text)
+    return _sections(text)
+
+
+def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
+    """The content blocks of an answer or draft, without its buttons."""
+    blocks: list[dict[str, Any]] = []
+    headline = _headline(answer)
+    if headline and answer.status is Status.ANSWERED:
+        blocks.append(_context(headline))
+    blocks += _body(answer)
+    for note in answer.notes:
+        blocks += [_context(piece) for piece in split_text("⚠️ " + escape(note))]
+    if answer.citations:
+        sources = "\n".join(citation_line(c) for c in answer.citations)
+        blocks += _sections("*Sources*\n" + sources)
+    return blocks
+
+
+def answer_actions(record_id: str, *, offer_expert: bool) -> dict[str, Any]:
+    """The buttons under every answer: thumbs up / down, and "Ask an expert" when it is weak."""
+    elements = [
+        _button("👍 Helpful", FEEDBACK_UP, record_id),
+        _button("👎 Not helpful", FEEDBACK_DOWN, record_id),
+    ]
+    if offer_expert:
+        elements.append(_button("🙋 Ask an expert", ESCALATE, record_id, style="primary"))
+    return {"type": "actions", "block_id": "answer_actions", "elements": elements}
+
+
+def render_answer(answer: Answer, *, record_id: str, offer_expert: bool) -> list[SlackMessage]:
+    """An answer as one or more messages (50 blocks each at most); buttons close the last one."""
+    content = answer_blocks(answer)
+    per_message = BLOCKS_LIMIT - 1  # room for the actions block
+    groups = [content[i : i + per_message] for i in range(0, len(content), per_message)] or [[]]
+    messages = []
+    for i, group in enumerate(groups):
+        blocks = list(group)
+        if i == len(groups) - 1:
+            blocks.append(answer_actions(record_id, offer_expert=offer_expert))
+        text = escape(answer.shown_text()) if i == 0 else _fallback(group)
+        messages.append(SlackMessage(text=text[:FALLBACK_LIMIT], blocks=blocks))
+    return messages
+
+
+def _fallback(blocks: list[dict[str, Any]]) -> str:
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    texts += [e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]]
+    return "\n\n".join(texts) or "(continued)"
+
+
+def render_text(mrkdwn: str) -> SlackMessage:
+    """A plain message (already mrkdwn) as section blocks with the same fallback text."""
+    return SlackMessage(text=mrkdwn[:FALLBACK_LIMIT], blocks=_sections(mrkdwn)[:BLOCKS_LIMIT])
+
+
+def render_placeholder(what: str) -> SlackMessage:
+    """The acknowledgement posted at once and replaced by the answer."""
+    return render_text(f"{PLACEHOLDER_PREFIX} {what}")
+
+
+def render_problem(reason: str) -> SlackMessage:
+    """A short reason the bot could not answer (user text escaped)."""
+    return render_text("⚠️ " + escape(reason))
+
+
+def render_apology() -> SlackMessage:
+    return render_text(
+        "⚠️ Sorry, something went wrong while answering. The error is logged; please try again."
+    )
+
+
+HELP = (
+    "*Deal Assistant* answers sales questions from the knowledge base, with sources.\n"
+    "• *Ask:* mention me with a question in a channel, or DM me. Follow up in the thread: I read it.\n"
+    "• *Draft an RFP answer:* `draft: <question> for <client>`, or `/deal draft <question> for <client>`.\n"
+    "• `/deal ask <question>` · `/deal help`\n"
+    "• 👍 / 👎 under an answer tell us what to fix; 🙋 *Ask an expert* pings the document's owner.\n"
+    "In channels shared with clients, and for guests, I answer from public documents only."
+)
+
+
+def render_help(known_clients: list[str] | None = None) -> SlackMessage:
+    text = HELP
+    if known_clients:
+        text += "\nClients I know: " + ", ".join(escape(c) for c in known_clients[:30])
+    return render_text(text)
+
+
+def reason_modal(record_id: str, channel: str) -> dict[str, Any]:
+    """The small modal asking what was wrong with an answer."""
+    return {
+        "type": "modal",
+        "callback_id": REASON_VIEW,
+        "private_metadata": f"{record_id}|{channel}",
+        "title": {"type": "plain_text", "text": "What was wrong?"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Skip"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": REASON_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Tell us what the answer missed or got wrong"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REASON_INPUT,
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            }
+        ],
+    }

@@ -1,0 +1,251 @@
+"""Answering addressed messages and slash commands: acknowledge at once, answer in a bounded worker pool.
+
+The listener thread posts the acknowledgement and queues the work; a worker resolves the audience,
+reads the thread, asks the answering core, logs the answer and replaces the acknowledgement with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+
+from assistant.errors import DealAssistantError
+from assistant.models import Answer, Request, Turn
+from assistant.slack.audience import Asker, AudienceResolver, Placement
+from assistant.slack.conversation import Intent, history_from_replies, parse_command, parse_intent
+from assistant.slack.escalation import needs_expert
+from assistant.slack.feedback import FeedbackStore
+from assistant.slack.files import FileHandler, FileMessage
+from assistant.slack.rendering import (
+    SlackMessage,
+    escape,
+    render_answer,
+    render_apology,
+    render_help,
+    render_placeholder,
+    render_problem,
+    render_text,
+)
+
+log = logging.getLogger(__name__)
+
+
+class AnswersQuestions(Protocol):
+    """What the bot needs from the answering core (`assistant.answering.Assistant` provides it)."""
+
+    def ask(self, request: Request) -> Answer: ...
+
+    def draft(self, request: Request) -> Answer: ...
+
+    def known_clients(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """One addressed message or slash command to answer, and where the reply goes."""
+
+    asker: Asker
+    text: str  # plain text, the bot's mention removed
+    source: Literal["message", "command"]
+    thread_ts: str  # the thread the reply goes to
+    message_ts: str | None = None  # the message being answered (history stops before it)
+    in_thread: bool = False  # the message is a reply in an existing thread
+    files: list[dict[str, Any]] = field(default_factory=list)
+    bot_user_id: str | None = None
+    bot_id: str | None = None
+    placeholder_ts: str | None = None
+
+
+class Replier:
+    """Turns Jobs into threaded replies; owns the worker pool."""
+
+    def __init__(
+        self,
+        web: WebClient,
+        core: AnswersQuestions,
+        resolver: AudienceResolver,
+        store: FeedbackStore,
+        *,
+        workers: int,
+        file_handler: FileHandler | None = None,
+    ) -> None:
+        self._web = web
+        self._core = core
+        self._resolver = resolver
+        self._store = store
+        self._file_handler = file_handler
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deal-answer")
+        self._pending: set[Future[None]] = set()
+        self._lock = threading.Lock()
+
+    # -- intake (listener threads) -----------------------------------------------------------------
+
+    def accept_message(self, job: Job) -> None:
+        """Acknowledge an addressed message in its thread at once, then answer it in the pool."""
+        if not job.files and parse_intent(job.text, []).kind == "help":
+            self._post_safely(job.asker.channel, job.thread_ts, render_help())
+            return
+        what = "Drafting…" if parse_intent(job.text, []).kind == "draft" else "Looking that up…"
+        if job.files and self._file_handler is not None:
+            what = "Working on your file…"
+        placeholder = self._post_safely(job.asker.channel, job.thread_ts, render_placeholder(what))
+        self._submit(replace(job, placeholder_ts=placeholder))
+
+    def accept_command(self, job: Job, response_url: str | None) -> None:
+        """Open a thread for a slash command with a visible parent message, then answer in it."""
+        parent = render_text(f"<@{job.asker.user}> asked: `/deal {escape(job.text)}`")
+        try:
+            ts = self._post(job.asker.channel, None, parent)
+        except SlackApiError as e:
+            log.warning("cannot post in %s for /deal (%s)", job.asker.channel, e.response.get("error"))
+            if response_url:
+                WebhookClient(response_url).send(
+                    text="I can't post here. Invite me with `/invite @Deal Assistant`, or DM me.",
+                    response_type="ephemeral",
+                )
+            return
+        self._submit(replace(job, thread_ts=ts))
+
+    def _submit(self, job: Job) -> None:
+        future = self._pool.submit(self._work, job)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future[None]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def drain(self, timeout: float | None = None) -> None:
+        """Wait until every queued answer is posted (for tests and shutdown)."""
+        with self._lock:
+            pending = list(self._pending)
+        wait(pending, timeout=timeout)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+    # -- work (pool threads) -----------------------------------------------------------------------
+
+    def _work(self, job: Job) -> None:
+        try:
+            self._answer(job)
+        except DealAssistantError as e:
+            log.info("could not answer in %s: %s", job.asker.channel, e)
+            self._finish(job, [render_problem(str(e))])
+        except Exception:
+            log.exception("answering a message in %s (thread %s) failed", job.asker.channel, job.thread_ts)
+            self._finish(job, [render_apology()])
+
+    def _answer(self, job: Job) -> None:
+        placement = self._resolver.resolve(job.asker)
+        if placement.reasons:
+            log.info(
+                "answering in %s for an external audience: %s",
+                job.asker.channel,
+                ", ".join(placement.reasons),
+            )
+        if job.files and self._file_handler is not None:
+            self._file_handler(self._file_message(job, placement))
+            return
+        known = self._core.known_clients()
+        parse = parse_command if job.source == "command" else parse_intent
+        intent = parse(job.text, known)
+        if intent.kind == "help":
+            self._finish(job, [render_help(known)])
+            return
+        client, refusal = _client_for(intent, placement)
+        if refusal:
+            self._finish(job, [render_text(refusal)])
+            return
+        if intent.kind == "draft" and client is None:
+            self._finish(
+                job, [render_problem("Which client is this draft for? Say `draft: <question> for <client>`.")]
+            )
+            return
+        request = Request(
+            question=intent.question, audience=placement.audience, client=client, history=self._history(job)
+        )
+        answer = self._core.draft(request) if intent.kind == "draft" else self._core.ask(request)
+        record_id = self._store.log_answer(
+            answer, user=job.asker.user, channel=job.asker.channel, thread_ts=job.thread_ts
+        )
+        self._finish(job, render_answer(answer, record_id=str(record_id), offer_expert=needs_expert(answer)))
+
+    def _history(self, job: Job) -> list[Turn]:
+        if not job.in_thread or job.message_ts is None:
+            return []
+        replies = self._web.conversations_replies(channel=job.asker.channel, ts=job.thread_ts, limit=50)
+        return history_from_replies(
+            list(replies.get("messages") or []),
+            before_ts=job.message_ts,
+            bot_user_id=job.bot_user_id,
+            bot_id=job.bot_id,
+        )
+
+    def _file_message(self, job: Job, placement: Placement) -> FileMessage:
+        return FileMessage(
+            channel=job.asker.channel,
+            thread_ts=job.thread_ts,
+            user=job.asker.user,
+            text=job.text,
+            files=job.files,
+            audience=placement.audience,
+            client=placement.client,
+            web=self._web,
+            placeholder_ts=job.placeholder_ts,
+        )
+
+    # -- posting -----------------------------------------------------------------------------------
+
+    def _finish(self, job: Job, messages: list[SlackMessage]) -> None:
+        """Replace the placeholder with the first message and post the rest in the thread."""
+        try:
+            first, rest = messages[0], messages[1:]
+            if job.placeholder_ts:
+                try:
+                    self._web.chat_update(
+                        channel=job.asker.channel, ts=job.placeholder_ts, text=first.text, blocks=first.blocks
+                    )
+                except SlackApiError as e:
+                    log.warning(
+                        "chat.update of the placeholder failed (%s); posting instead", e.response.get("error")
+                    )
+                    self._post(job.asker.channel, job.thread_ts, first)
+            else:
+                self._post(job.asker.channel, job.thread_ts, first)
+            for message in rest:
+                self._post(job.asker.channel, job.thread_ts, message)
+        except SlackClientError:
+            log.exception("posting the reply in %s (thread %s) failed", job.asker.channel, job.thread_ts)
+
+    def _post(self, channel: str, thread_ts: str | None, message: SlackMessage) -> str:
+        response = self._web.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks, unfurl_links=False
+        )
+        return str(response["ts"])
+
+    def _post_safely(self, channel: str, thread_ts: str | None, message: SlackMessage) -> str | None:
+        try:
+            return self._post(channel, thread_ts, message)
+        except SlackClientError:
+            log.exception("posting in %s failed", channel)
+            return None
+
+
+def _client_for(intent: Intent, placement: Placement) -> tuple[str | None, str | None]:
+    """The client a request is for, or a refusal when the message names another than the channel's."""
+    mapped, named = placement.client, intent.client
+    if mapped and named and named.strip().lower() != mapped.strip().lower():
+        return None, (
+            f"🔒 *Restricted here.* This channel works for *{escape(mapped)}*: "
+            f"drafts and answers here are only for {escape(mapped)}."
+        )
+    return mapped or named, None

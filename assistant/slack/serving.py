@@ -1,0 +1,121 @@
+"""Running the bot: an HTTP Events API endpoint (stdlib threading server) or a Socket Mode connection.
+
+The endpoint checks Slack's signature before it parses anything, so a malformed or unsigned request
+is rejected (401) without reaching the app.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import urllib.parse
+from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.signature import SignatureVerifier
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY_BYTES = 1_000_000
+
+
+class HttpEndpoint:
+    """Slack's Events API, slash commands and interactivity on one URL, one thread per request."""
+
+    def __init__(self, app: App, signing_secret: str, *, host: str = "0.0.0.0", port: int = 3000) -> None:
+        self._app = app
+        self._verifier = SignatureVerifier(signing_secret)
+        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = str(self._server.server_address[0])
+        shown = "127.0.0.1" if host == "0.0.0.0" else host
+        return f"http://{shown}:{self.port}{EVENTS_PATH}"
+
+    def serve_forever(self) -> None:
+        """Serve until `stop()` is called or the process is interrupted."""
+        try:
+            self._server.serve_forever(poll_interval=0.2)
+        finally:
+            self._server.server_close()
+
+    def start(self) -> HttpEndpoint:
+        """Serve in a background thread (for tests and embedding)."""
+        self._thread = threading.Thread(target=self.serve_forever, name="deal-slack-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, Any], str]:
+        path, _, query = handler.path.partition("?")
+        if path != EVENTS_PATH:
+            return 404, {}, "not found"
+        length = int(handler.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            return 413, {}, "request too large"
+        raw = handler.rfile.read(length)
+        plain = {k.lower(): v for k, v in handler.headers.items()}
+        if not self._verifier.is_valid_request(raw, plain):
+            log.info("rejected a request with a missing or invalid Slack signature")
+            return 401, {}, '{"error": "invalid request"}'
+        try:
+            headers: dict[str, str | Sequence[str]] = dict(plain)
+            request = BoltRequest(body=raw.decode("utf-8"), query=query, headers=headers)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            log.warning("rejected a signed request whose body cannot be parsed")
+            return 400, {}, '{"error": "malformed request"}'
+        response = self._app.dispatch(request)
+        return response.status, response.headers, response.body
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("%s %s", self.address_string(), format % args)
+
+            def do_GET(self) -> None:
+                ok = urllib.parse.urlsplit(self.path).path == HEALTH_PATH
+                self._reply(200 if ok else 404, {}, "ok" if ok else "not found")
+
+            def do_POST(self) -> None:
+                self._reply(*endpoint._handle(self))
+
+            def _reply(self, status: int, headers: dict[str, Any], body: str) -> None:
+                data = body.encode("utf-8")
+                self.send_response(status)
+                for name, values in headers.items():
+                    if name.lower() == "content-length":
+                        continue
+                    for value in values if isinstance(values, list | tuple) else [values]:
+                        self.send_header(name, str(value))
+                if not any(name.lower() == "content-type" for name in headers):
+                    self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def run_socket_mode(app: App, app_token: str) -> None:
+    """Connect to Slack over Socket Mode (apps.connections.open on the app's Web API URL) and block."""
+    SocketModeHandler(app, app_token).start()

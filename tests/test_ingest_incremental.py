@@ -1,0 +1,202 @@
+"""Incremental ingest: add, change, delete, no-op, bad input, and structure-following chunks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.catalog import Catalog
+from assistant.embedding import Embedder
+from assistant.models import Confidentiality, DocType, Request, Status
+from assistant.wiring import build_assistant, open_chroma, open_registry, run_ingest
+from ingest.pipeline import IngestReport
+from tests.conftest import KNOWLEDGE, TODAY, make_settings
+
+OFFERING = """---
+title: Widget Print Service
+offering: widget-print
+effective_date: 2025-01-01
+review_by: 2027-01-01
+owner: Ada Lovelace
+region: emea
+---
+# Widget Print Service
+
+## Service levels
+
+### Turnaround
+Widget jobs received by 11:00 a.m. ET are printed the same day.
+
+## Pricing
+Widget printing costs $0.42 per page.
+"""
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def ingest(tmp_path: Path, root: Path, embedder: Embedder, **kw: bool) -> IngestReport:
+    return run_ingest(make_settings(tmp_path / "data", root), root, load_embedder=lambda: embedder, **kw)
+
+
+def live_catalog(tmp_path: Path, root: Path) -> Catalog:
+    settings = make_settings(tmp_path / "data", root)
+    return Catalog(open_registry(settings).resolve("live").catalog, readonly=True)
+
+
+def test_chunks_record_source_type_heading_path_and_metadata(tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "kb"
+    write(root, "offerings/widget.md", OFFERING)
+    ingest(tmp_path, root, embedder)
+    catalog = live_catalog(tmp_path, root)
+    chunks = catalog.chunks(catalog.chunk_ids_of(["offerings/widget.md"]))
+    by_section = {c.heading_path: c for c in chunks.values()}
+    turnaround = by_section["Service levels > Turnaround"]
+    assert "11:00 a.m. ET" in turnaround.text
+    assert turnaround.source == "offerings/widget.md"
+    assert turnaround.doc_type is DocType.OFFERING
+    assert turnaround.meta.title == "Widget Print Service"
+    assert turnaround.meta.owner == "Ada Lovelace"
+    assert turnaround.meta.confidentiality is Confidentiality.PUBLIC
+    assert turnaround.meta.extra == {"region": "emea"}
+    assert "$0.42 per page" in by_section["Pricing"].text
+
+
+def test_reingest_of_unchanged_tree_embeds_nothing(tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "kb"
+    write(root, "offerings/widget.md", OFFERING)
+    first = ingest(tmp_path, root, embedder)
+    second = ingest(tmp_path, root, embedder)
+    assert first.count("added") == 1 and first.chunks_embedded > 0
+    assert second.version is None
+    assert second.chunks_embedded == 0
+    assert second.count("unchanged") == 1
+
+
+def test_changed_file_is_replaced_and_deleted_file_removed(tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "kb"
+    write(root, "offerings/widget.md", OFFERING)
+    write(root, "offerings/gadget.md", "# Gadget Mail\n\nGadget mail leaves the dock at 6:00 p.m.\n")
+    ingest(tmp_path, root, embedder)
+    write(root, "offerings/widget.md", OFFERING.replace("$0.42", "$0.39"))
+    (root / "offerings/gadget.md").unlink()
+    report = ingest(tmp_path, root, embedder)
+    assert report.count("updated") == 1 and report.count("removed") == 1
+    catalog = live_catalog(tmp_path, root)
+    assert set(catalog.files()) == {"offerings/widget.md"}
+    texts = " ".join(c.text for c in catalog.chunks(catalog.chunk_ids_of(["offerings/widget.md"])).values())
+    assert "$0.39" in texts and "$0.42" not in texts
+    assert catalog.keyword_search("gadget dock", 5) == []
+    # the vectors follow the catalog: nothing of the removed file is left in Chroma
+    settings = make_settings(tmp_path / "data", root)
+    collection = open_chroma(settings).get(open_registry(settings).resolve("live").collection)
+    assert collection.count() == catalog.chunk_count()
+
+
+def test_chunk_ids_are_deterministic(tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "kb"
+    write(root, "offerings/widget.md", OFFERING)
+    ingest(tmp_path / "a", root, embedder)
+    ingest(tmp_path / "b", root, embedder)
+    ids_a = set(live_catalog(tmp_path / "a", root).chunk_ids_of(["offerings/widget.md"]))
+    ids_b = set(live_catalog(tmp_path / "b", root).chunk_ids_of(["offerings/widget.md"]))
+    assert ids_a == ids_b and len(ids_a) >= 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("offerings/empty.md", b"", "empty"),
+        ("offerings/latin1.txt", "Caf\xe9 service".encode("latin-1"), "UTF-8"),
+        ("offerings/broken.pdf", b"%PDF-1.7 this is not really a pdf", "pdf"),
+        ("offerings/broken.docx", b"PK\x03\x04 truncated zip", "docx"),
+        ("offerings/model.pptx", b"whatever", "unsupported"),
+    ],
+)
+def test_bad_file_fails_alone_and_keeps_what_the_store_held(
+    tmp_path: Path, embedder: Embedder, name: str, content: bytes, reason: str
+) -> None:
+    root = tmp_path / "kb"
+    write(root, "offerings/widget.md", OFFERING)
+    target = root / name
+    if name.endswith(".md"):
+        write(root, name, "# Good version\n\nThe good version says 7 days.\n")
+    ingest(tmp_path, root, embedder)
+    before = live_catalog(tmp_path, root).files()
+
+    target.write_bytes(content)
+    write(root, "offerings/new.md", "# New sheet\n\nA new sheet about mail sorting.\n")
+    report = ingest(tmp_path, root, embedder)
+
+    failed = {r.source: r.reason for r in report.failed}
+    assert list(failed) == [name]
+    assert reason.lower() in (failed[name] or "").lower()
+    assert report.count("added") == 1  # the rest of the run went on
+    after = live_catalog(tmp_path, root).files()
+    assert after["offerings/widget.md"] == before["offerings/widget.md"]
+    if name in before:  # what the store held for the broken file is untouched
+        assert after[name] == before[name]
+
+
+def test_broken_sidecar_is_a_per_file_error(tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "kb"
+    write(root, "offerings/widget.md", OFFERING)
+    write(root, "offerings/notes.txt", "Plain notes about envelopes and inserts.\n")
+    write(root, "offerings/notes.txt.meta.yaml", "title: [unclosed\n")
+    report = ingest(tmp_path, root, embedder)
+    assert [r.source for r in report.failed] == ["offerings/notes.txt"]
+    assert "meta.yaml" in (report.failed[0].reason or "") or "yaml" in (report.failed[0].reason or "").lower()
+    assert report.count("added") == 1
+
+
+def test_invalid_metadata_value_names_the_key(tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "kb"
+    write(root, "offerings/bad-date.md", "---\nreview_by: 2024-13-40\n---\n# Bad\n\nSome text here.\n")
+    write(root, "sows/bad-conf.md", "---\nconfidentiality: secret\n---\n# Bad\n\nSome text here.\n")
+    report = ingest(tmp_path, root, embedder)
+    reasons = {r.source: r.reason or "" for r in report.failed}
+    assert "review_by" in reasons["offerings/bad-date.md"]
+    assert "confidentiality" in reasons["sows/bad-conf.md"]
+
+
+def test_unknown_top_folder_is_type_other_with_a_warning(tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "kb"
+    write(root, "misc/memo.md", "# Memo\n\nThe memo says the cafeteria closes at 3 p.m.\n")
+    report = ingest(tmp_path, root, embedder)
+    assert any("misc/memo.md" in w for w in report.warnings)
+    record = live_catalog(tmp_path, root).files()["misc/memo.md"]
+    assert record.doc_type == "other" and record.meta["confidentiality"] == "internal"
+
+
+def test_every_demo_format_is_ingested(demo_settings) -> None:  # type: ignore[no-untyped-def]
+    catalog = Catalog(open_registry(demo_settings).resolve("live").catalog, readonly=True)
+    suffixes = {Path(s).suffix for s in catalog.files()}
+    assert {".md", ".pdf", ".docx", ".html", ".csv", ".xlsx"} <= suffixes
+    qa = [c for c in catalog.chunks(catalog.chunk_ids_of(["rfp-answers/answer-library.xlsx"])).values()]
+    assert len(qa) >= 60
+    assert all(c.kind == "qa" and c.sheet and c.row and c.question for c in qa)
+
+
+def test_new_document_becomes_answerable_after_reingest(tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(KNOWLEDGE / "offerings", root / "offerings")
+    ingest(tmp_path, root, embedder)
+    write(
+        root,
+        "offerings/braille.md",
+        "# Braille Statements\n\nWe produce Braille statements within 3 business days.\n",
+    )
+    ingest(tmp_path, root, embedder)
+    assistant = build_assistant(
+        make_settings(tmp_path / "data", root), clock=lambda: TODAY, embedder=embedder
+    )
+    answer = assistant.ask(Request(question="how long do braille statements take?"))
+    assert answer.status is Status.ANSWERED
+    assert "3 business days" in answer.answer
+    assert answer.citations[0].source == "offerings/braille.md"
