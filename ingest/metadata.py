@@ -1,0 +1,149 @@
+"""Document metadata: doc type from the folder, sidecar files, and merging sidecar, front matter and defaults.
+
+Precedence, key by key: the sidecar (<file>.meta.yaml) wins over Markdown front matter, which wins over
+the defaults (title from the document or its file name, confidentiality by document type).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from assistant.errors import DocumentError
+from assistant.models import Confidentiality, DocType, DocumentMeta, ParsedDocument
+from ingest.formats.yaml_text import load_mapping
+
+SIDECAR_SUFFIX = ".meta.yaml"
+
+_TOP_FOLDERS = {
+    "offerings": DocType.OFFERING,
+    "sows": DocType.SOW,
+    "rfp-answers": DocType.RFP_ANSWER,
+}
+DEFAULT_CONFIDENTIALITY = {
+    DocType.OFFERING: Confidentiality.PUBLIC,
+    DocType.RFP_ANSWER: Confidentiality.INTERNAL,
+    DocType.SOW: Confidentiality.CONFIDENTIAL,
+    DocType.OTHER: Confidentiality.INTERNAL,
+}
+_TEXT_KEYS = ("title", "client", "vertical", "offering", "owner")
+_DATE_KEYS = ("effective_date", "review_by")
+_KNOWN_KEYS = frozenset({*_TEXT_KEYS, *_DATE_KEYS, "confidentiality"})
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def doc_type_for(source: str) -> DocType:
+    """The document type named by the top folder of `source` (OTHER outside the known folders)."""
+    parts = PurePosixPath(source.replace("\\", "/")).parts
+    if len(parts) < 2:
+        return DocType.OTHER
+    return _TOP_FOLDERS.get(parts[0].lower(), DocType.OTHER)
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where the metadata sidecar of `path` lives: the full file name plus ".meta.yaml"."""
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def is_sidecar(path: Path) -> bool:
+    """True for a metadata sidecar file (which is not a knowledge document itself)."""
+    return path.name.lower().endswith(SIDECAR_SUFFIX) and len(path.name) > len(SIDECAR_SUFFIX)
+
+
+def load_sidecar(path: Path, source: str) -> dict[str, Any] | None:
+    """The mapping in the sidecar file at `path`, or None when there is none.
+
+    `source` is the document the sidecar describes; broken YAML or a non-mapping raises
+    DocumentError(source, "<sidecar name>: ...").
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise DocumentError(source, f"{path.name}: cannot read ({e.strerror or e})") from e
+    try:
+        return load_mapping(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise DocumentError(source, f"{path.name}: not UTF-8 text") from e
+    except ValueError as e:
+        raise DocumentError(source, f"{path.name}: {e}") from e
+
+
+def resolve_metadata(
+    source: str, doc_type: DocType, parsed: ParsedDocument, sidecar: dict[str, Any] | None
+) -> DocumentMeta:
+    """Validated metadata: sidecar over front matter over defaults; unknown keys go to `extra`.
+
+    Raises DocumentError(source, "<key>: <why>") for an invalid date or confidentiality level.
+    """
+    if sidecar is not None and not isinstance(sidecar, dict):
+        raise DocumentError(source, "metadata: expected a mapping of keys to values")
+    merged = {**_normalise_keys(parsed.front_matter), **_normalise_keys(sidecar or {})}
+    fields: dict[str, Any] = {key: _text(source, key, merged.get(key)) for key in _TEXT_KEYS}
+    for key in _DATE_KEYS:
+        fields[key] = _date(source, key, merged.get(key))
+    fields["title"] = fields["title"] or clean_title(parsed.title) or title_from_file_name(source)
+    fields["confidentiality"] = _confidentiality(source, merged.get("confidentiality"), doc_type)
+    extra = {key: value for key, value in merged.items() if key not in _KNOWN_KEYS}
+    return DocumentMeta(**fields, extra=extra)
+
+
+def title_from_file_name(source: str) -> str:
+    """A readable title from a file name: "managed-security_offering.pdf" -> "Managed Security Offering"."""
+    stem = PurePosixPath(source.replace("\\", "/")).name.split(".")[0] or source
+    words = re.split(r"[\s_-]+", stem)
+    return " ".join(word[:1].upper() + word[1:] for word in words if word) or stem
+
+
+def clean_title(title: str | None) -> str | None:
+    """A title with whitespace collapsed, or None when nothing is left."""
+    cleaned = " ".join((title or "").split())
+    return cleaned or None
+
+
+def _normalise_keys(data: dict[Any, Any]) -> dict[str, Any]:
+    """Known keys are matched case-insensitively with '-' or ' ' for '_'; other keys are kept as written."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = re.sub(r"[\s-]+", "_", str(key).strip().lower())
+        out[name if name in _KNOWN_KEYS else str(key)] = value
+    return out
+
+
+def _text(source: str, key: str, value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            raise DocumentError(source, f"{key}: expected text, got {value!r}")
+        return None
+    if isinstance(value, str | int | float | dt.date):
+        return clean_title(str(value))
+    raise DocumentError(source, f"{key}: expected text, got a {type(value).__name__}")
+
+
+def _date(source: str, key: str, value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if isinstance(value, str) and _ISO_DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError as e:
+            raise DocumentError(source, f"{key}: {text!r} is not a valid date ({e})") from e
+    raise DocumentError(source, f"{key}: {text!r} is not a date (expected YYYY-MM-DD)")
+
+
+def _confidentiality(source: str, value: Any, doc_type: DocType) -> Confidentiality:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_CONFIDENTIALITY[doc_type]
+    try:
+        return Confidentiality(str(value).strip().lower())
+    except ValueError:
+        allowed = ", ".join(level.value for level in Confidentiality)
+        raise DocumentError(source, f"confidentiality: {value!r} is not one of {allowed}") from None
