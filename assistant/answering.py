@@ -36,12 +36,17 @@ class Calibration:
     answer-library row's question must be to reuse its approved answer; `high`/`medium` grade confidence.
     """
 
-    answer_min: float = 0.45
+    retrieval_floor: float = 0.25
+    answer_min: float = 0.42
     approved_min: float = 0.72
+    restricted_min: float = 0.5
     high: float = 0.70
     medium: float = 0.55
     support_margin: float = 0.12
     max_support: int = 4
+    ask_sentences: int = 4
+    draft_sentences: int = 6
+    sentence_margin: float = 0.15
 
 
 class Assistant:
@@ -81,6 +86,8 @@ class Assistant:
         scope = scope_for(request)
         retrieval = self.retriever.retrieve(query, scope, self.top_k)
         guard = name_pattern(forbidden_clients(request, self.known_clients()))
+        if mentions_any(request.question, guard):
+            return self._restricted(request, mode, retrieval)
         visible = [s for s in retrieval.chunks if not mentions_any(s.chunk.text, guard)]
         best = visible[0].similarity if visible else 0.0
         base = Answer(
@@ -92,15 +99,15 @@ class Assistant:
             audience=request.audience,
             client=request.client,
         )
-        if best < self.calibration.answer_min:
+        if best < self.calibration.retrieval_floor:
             return self._not_found(base, request, retrieval, visible)
 
         current, fresh_notes = prefer_newest(visible, self.retriever.superseded())
-        if not current or current[0].similarity < self.calibration.answer_min:
+        if not current:
             return self._not_found(base, request, retrieval, visible)
         support = self._support(current)
-        composition = self._compose(request.question, retrieval, support)
-        if not composition.sentences and not composition.approved:
+        composition, evidence = self._compose(request.question, retrieval, support, mode)
+        if evidence < self.calibration.answer_min or not (composition.sentences or composition.approved):
             return self._not_found(base, request, retrieval, visible)
         answer = self._finish(base, composition, fresh_notes, mode)
         if self.chat_model is not None:
@@ -110,17 +117,30 @@ class Assistant:
         return answer
 
     def _support(self, visible: list[ScoredChunk]) -> list[ScoredChunk]:
-        best = visible[0].similarity
-        floor = max(self.calibration.answer_min, best - self.calibration.support_margin)
+        best = max(s.similarity for s in visible)
+        floor = max(self.calibration.retrieval_floor, best - self.calibration.support_margin)
         return [s for s in visible if s.similarity >= floor][: self.calibration.max_support]
 
-    def _compose(self, question: str, retrieval: Retrieval, support: list[ScoredChunk]) -> Composition:
-        top = support[0]
-        if top.chunk.kind == "qa" and top.similarity >= self.calibration.approved_min:
-            return Composition([], approved=top)
+    def _compose(
+        self, question: str, retrieval: Retrieval, support: list[ScoredChunk], mode: Mode
+    ) -> tuple[Composition, float]:
+        """Pick what to say, and how strong the evidence is.
+
+        Reuses the best approved answer-library row when its question matches; adds the strongest other
+        sentences. The evidence is the similarity of the best single sentence (read in its section or
+        under its library question) to the question, or the approved row's match.
+        """
+        cal = self.calibration
+        approved = next((s for s in support if s.chunk.kind == "qa" and s.similarity >= cal.approved_min), None)
+        limit = cal.draft_sentences if mode == "draft" else cal.ask_sentences
         embed = self.retriever.embedder.embed
-        sentences = select_sentences(question, retrieval.vector, support, embed)
-        return Composition(sentences)
+        selection = select_sentences(question, retrieval.vector, support, embed, limit, cal.sentence_margin)
+        sentences = selection.sentences
+        evidence = selection.best_similarity
+        if approved:
+            evidence = max(evidence, approved.similarity)
+            sentences = [s for s in sentences if s.chunk is not approved][: max(0, limit - 2)]
+        return Composition(sentences, approved=approved), evidence
 
     def _finish(self, base: Answer, composition: Composition, notes: list[str], mode: Mode) -> Answer:
         cited: list[ScoredChunk] = []
@@ -167,6 +187,18 @@ class Assistant:
             return Confidence.HIGH if best >= cal.high else Confidence.MEDIUM
         return Confidence.MEDIUM if best >= cal.medium else Confidence.LOW
 
+    def _restricted(self, request: Request, mode: Mode, retrieval: Retrieval) -> Answer:
+        """A refusal that names nothing out of scope (not even the nearest documents)."""
+        return Answer(
+            mode=mode,
+            question=request.question,
+            status=Status.RESTRICTED,
+            answer=restricted_message(request),
+            retrieved=retrieval.chunks,
+            audience=request.audience,
+            client=request.client,
+        )
+
     def _not_found(
         self, base: Answer, request: Request, retrieval: Retrieval, visible: list[ScoredChunk]
     ) -> Answer:
@@ -174,14 +206,11 @@ class Assistant:
         if not scope.unrestricted:
             wider = self.retriever.retrieve(retrieval.query, scope_for(Request(question=request.question)), 3,
                                             vector=retrieval.vector)
-            if wider.chunks and wider.chunks[0].similarity >= self.calibration.answer_min:
-                return base.model_copy(
-                    update={
-                        "status": Status.RESTRICTED,
-                        "answer": restricted_message(request),
-                        "confidence": None,
-                    }
-                )
+            in_scope = {v.chunk.id for v in visible}
+            best_in_scope = max((v.similarity for v in visible), default=0.0)
+            outside = [w for w in wider.chunks if w.chunk.id not in in_scope]
+            if outside and outside[0].similarity >= max(self.calibration.restricted_min, best_in_scope):
+                return self._restricted(request, base.mode, retrieval)
         nearest: list[str] = []
         for s in visible:
             if s.chunk.meta.title not in nearest:

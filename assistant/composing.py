@@ -16,9 +16,16 @@ import numpy as np
 from assistant.catalog import keyword_terms
 from assistant.models import ScoredChunk
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$])")
+_BOUNDARY = re.compile(r"[.!?](?=\s+[A-Z0-9\"'(\[$])")
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Za-z]|a\.m|p\.m|e\.g|i\.e|etc|vs|no|nos|inc|corp|co|ltd|llc|st|dr|mr|mrs|ms|u\.s|approx|dept|"
+    r"fig|sec|art|vol|ref|min|max|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)$",
+    re.IGNORECASE,
+)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 MIN_SENTENCE_CHARS = 25
+_EMPHASIS = re.compile(r"\*\*|__|`")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,22 @@ class Composition:
     approved: ScoredChunk | None = None  # an answer-library row reused verbatim
 
 
+def sentences_of(line: str) -> list[str]:
+    """Split a line of prose into sentences, not breaking after abbreviations such as "p.m." or "e.g."."""
+    out: list[str] = []
+    start = 0
+    for m in _BOUNDARY.finditer(line):
+        before = line[start : m.start()].rsplit(None, 1)[-1] if line[start : m.start()].strip() else ""
+        if m.group() == "." and _ABBREVIATION.search(before):
+            continue
+        out.append(line[start : m.end()].strip())
+        start = m.end()
+    tail = line[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
 def split_sentences(chunk: ScoredChunk) -> list[Sentence]:
     """Sentences of prose, rows of tables; Q&A rows give their answer's sentences."""
     text = chunk.chunk.text
@@ -49,7 +72,7 @@ def split_sentences(chunk: ScoredChunk) -> list[Sentence]:
         if chunk.chunk.kind == "table":
             units.append(line)
         else:
-            units += [s.strip() for s in _SENTENCE.split(line) if s.strip()]
+            units += sentences_of(line)
     return [Sentence(u, chunk, i) for i, u in enumerate(units) if len(u) >= MIN_SENTENCE_CHARS or any(ch.isdigit() for ch in u)]
 
 
@@ -62,6 +85,19 @@ def keyword_overlap(question: str, text: str) -> float:
     return sum(1 for t in terms if t[:5] in lowered) / len(terms)
 
 
+def sentence_context(sentence: Sentence) -> str:
+    """What a sentence means in place: under its section heading, or after its library question."""
+    chunk = sentence.chunk.chunk
+    context = chunk.question if chunk.kind == "qa" else chunk.heading_path or chunk.meta.title
+    return f"{context}: {sentence.text}" if context else sentence.text
+
+
+@dataclass(frozen=True)
+class Selection:
+    sentences: list[Sentence]
+    best_similarity: float  # how well the best single sentence matches the question: the evidence
+
+
 def select_sentences(
     question: str,
     query_vector: np.ndarray,
@@ -69,15 +105,18 @@ def select_sentences(
     embed: Callable[[list[str]], np.ndarray],
     max_sentences: int = 4,
     margin: float = 0.12,
-) -> list[Sentence]:
+) -> Selection:
     """The sentences that best answer the question, at most `max_sentences`, in reading order."""
     candidates = [s for chunk in support for s in split_sentences(chunk)]
     if not candidates:
-        return []
-    vectors = embed([s.text for s in candidates])
+        return Selection([], 0.0)
+    vectors = embed([sentence_context(s) for s in candidates])
     sims = vectors @ query_vector
     scores = [
-        float(sim) + 0.25 * keyword_overlap(question, s.text) + 0.05 * s.chunk.similarity
+        float(sim)
+        + 0.25 * keyword_overlap(question, s.text)
+        + 0.05 * s.chunk.similarity
+        + (0.03 if _DIGIT.search(s.text) else 0.0)
         for sim, s in zip(sims, candidates, strict=True)
     ]
     ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
@@ -91,7 +130,7 @@ def select_sentences(
         chosen.append(i)
     rank_of = {id(c): n for n, c in enumerate(support)}
     chosen.sort(key=lambda i: (rank_of[id(candidates[i].chunk)], candidates[i].order))
-    return [candidates[i] for i in chosen]
+    return Selection([candidates[i] for i in chosen], float(sims.max()))
 
 
 def _near_duplicate(a: np.ndarray, b: np.ndarray) -> bool:
@@ -100,16 +139,18 @@ def _near_duplicate(a: np.ndarray, b: np.ndarray) -> bool:
 
 def render_cited(composition: Composition, number_of: Callable[[ScoredChunk], int]) -> str:
     """Answer text with a citation marker after each claim."""
+    parts = []
     if composition.approved:
-        return f"{_approved_text(composition.approved)} [{number_of(composition.approved)}]"
-    return " ".join(f"{_as_sentence(s.text)} [{number_of(s.chunk)}]" for s in composition.sentences)
+        parts.append(f"{_approved_text(composition.approved)} [{number_of(composition.approved)}]")
+    parts += [f"{_as_sentence(s.text)} [{number_of(s.chunk)}]" for s in composition.sentences]
+    return " ".join(parts)
 
 
 def render_prose(composition: Composition) -> str:
     """Proposal prose without citation markers (sources are listed under it)."""
-    if composition.approved:
-        return _approved_text(composition.approved)
-    return " ".join(_as_sentence(s.text) for s in composition.sentences)
+    parts = [_approved_text(composition.approved)] if composition.approved else []
+    parts += [_as_sentence(s.text) for s in composition.sentences]
+    return " ".join(parts)
 
 
 def _approved_text(chunk: ScoredChunk) -> str:
@@ -118,5 +159,5 @@ def _approved_text(chunk: ScoredChunk) -> str:
 
 
 def _as_sentence(text: str) -> str:
-    text = text.strip()
+    text = _EMPHASIS.sub("", text).strip()
     return text if text[-1:] in ".!?:" else text + "."

@@ -127,5 +127,12 @@ def embedding_text(chunk: Chunk) -> str:
 
 
 def keyword_text(chunk: Chunk) -> str:
-    """What the keyword index reads: title, section, question and text."""
-    return "\n".join(p for p in (chunk.meta.title, chunk.heading_path, chunk.text) if p)
+    """What the keyword index reads: title, section, text, and the metadata people search by.
+
+    Metadata values (client, offering, vertical, SOW or contract numbers in unknown keys) make a query such
+    as "CCDR-2024-117 termination" find the document even when the number only lives in its sidecar.
+    """
+    meta = chunk.meta
+    tags = [str(v) for v in meta.extra.values() if isinstance(v, str | int | float)]
+    parts = [meta.title, chunk.heading_path, chunk.text, meta.client, meta.offering, meta.vertical, *tags]
+    return "\n".join(p for p in parts if p)

@@ -13,7 +13,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +28,9 @@ from ingest.formats import read_document
 from ingest.metadata import doc_type_for, is_sidecar, load_sidecar, resolve_metadata, sidecar_path
 
 log = logging.getLogger(__name__)
+
+# Bump when chunking or indexing changes, so the next ingest re-reads every file instead of skipping it.
+INDEX_FORMAT = 2
 
 Outcome = Literal["added", "updated", "unchanged", "removed", "failed"]
 IGNORED_AT_ROOT = {"readme.md", "readme.txt", "readme"}
@@ -180,7 +183,7 @@ class VersionBuilder:
                 self.collection.add([ids[i] for i in keep], vectors[keep], [metas[i] for i in keep])
 
     def finish(self, record: VersionRecord, *, stage: bool) -> None:
-        self.catalog.set_info(**record.model_dump())
+        self.catalog.set_info(**record.model_dump(), index_format=INDEX_FORMAT)
         self.catalog.close()
         self.folder.rename(self.final.folder)
         self.registry.commit(record, stage=stage)
@@ -231,7 +234,11 @@ def build_version(
         base_files: dict[str, FileRecord] = {}
         if base:
             base_catalog = Catalog(base.catalog, readonly=True)
-            base_files = base_catalog.files()
+            if base_catalog.info().get("index_format") == INDEX_FORMAT:
+                base_files = base_catalog.files()
+            else:
+                warn("the index format changed since the live version was built: re-reading every file")
+                base_files = {s: replace(r, sha256="") for s, r in base_catalog.files().items()}
             base_catalog.close()
 
         scanned = scan_tree(root, warn)

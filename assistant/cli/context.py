@@ -26,7 +26,7 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line on stderr and exit non-zero."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

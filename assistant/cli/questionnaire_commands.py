@@ -31,15 +31,17 @@ def register(app: typer.Typer) -> None:
 
 def questionnaire(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The questionnaire to fill (.xlsx or .docx); never modified.")],
+    path: Annotated[
+        Path, typer.Argument(metavar="IN", help="The questionnaire to fill (.xlsx or .docx); never modified.")
+    ],
     client: Annotated[str, typer.Option("--client", help="Client or prospect the answers are for.")],
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Filled copy to write [default: IN-filled.xlsx next to IN]."),
+        typer.Option("--out", "-o", help="Filled copy to write (default: IN-filled.xlsx next to IN)."),
     ] = None,
     audience: Annotated[
-        Audience, typer.Option("--audience", case_sensitive=False, help="Who will read the filled copy.")
-    ] = Audience.EXTERNAL,
+        Audience, typer.Option("--audience", case_sensitive=False, help="Who sees the answers: internal (default: the deal team reviews the copy before it goes out) or external (public documents only).")
+    ] = Audience.INTERNAL,
 ) -> None:
     """Draft an answer to every question of an RFP questionnaire and write a filled copy for review."""
     settings = settings_of(ctx)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from docx.document import Document
+from docx.oxml.table import CT_Tc
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
@@ -101,23 +102,16 @@ def _find_in_table(table: Table) -> tuple[TableLayout, list[tuple[int, str]]] | 
         return None
     header_row, question_col = header
     rows: list[tuple[int, str]] = []
-    seen: set[int] = set()
+    seen: set[CT_Tc] = set()  # the elements themselves (ids of lxml proxies get reused)
     for index in range(header_row + 1, len(table.rows)):
         cells = row_cells(table.rows[index])
         cell = cells[question_col] if question_col < len(cells) else None
-        if cell is None or id(cell._tc) in seen:
+        if cell is None or cell._tc in seen:  # a vertically merged cell repeats on later rows
             continue
-        seen.add(id(cell._tc))
-        spans_columns = any(
-            other is not None and other._tc is cell._tc for i, other in enumerate(cells) if i != question_col
-        )
+        seen.add(cell._tc)
+        banner = len(cells) > 1 and all(other is not None and other._tc is cell._tc for other in cells)
         text = squash(cell.text)
-        if (
-            spans_columns
-            or not has_letters(text)
-            or is_question_header(text)
-            or looks_like_section_heading(text)
-        ):
+        if banner or not has_letters(text) or is_question_header(text) or looks_like_section_heading(text):
             continue
         rows.append((index, text))
     if not rows:

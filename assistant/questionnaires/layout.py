@@ -39,6 +39,7 @@ class SheetLayout:
     question_col: int
     header_row: int | None
     reusable: dict[str, int] = field(default_factory=dict)  # COLUMNS label -> existing empty column
+    question_end_col: int = 0  # last column of question cells merged across columns (0: question_col)
 
 
 @dataclass

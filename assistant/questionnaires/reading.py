@@ -60,7 +60,7 @@ def _check_file(path: Path, max_bytes: int) -> str:
     if size == 0:
         raise QuestionnaireError(f"{path.name} is empty")
     if size > max_bytes:
-        raise QuestionnaireError(f"{path.name} is {size / _MB:.1f} MB; the limit is {max_bytes / _MB:g} MB")
+        raise QuestionnaireError(f"{path.name} is {_size(size)}; the limit is {_size(max_bytes)}")
     with path.open("rb") as f:
         head = f.read(len(_ZIP_MAGIC))
     if head.startswith(_OLE_MAGIC):
@@ -84,4 +84,10 @@ def _check_package(path: Path, suffix: str, max_bytes: int) -> None:
     if _MAIN_PART[suffix] not in names:
         raise QuestionnaireError(f"{path.name} is corrupt: it is not {_KIND[suffix]}")
     if expanded > max_bytes * _MAX_EXPANSION:
-        raise QuestionnaireError(f"{path.name} expands to {expanded / _MB:.0f} MB, too large to open")
+        raise QuestionnaireError(f"{path.name} expands to {_size(expanded)}, too large to open")
+
+
+def _size(count: int) -> str:
+    if count >= _MB:
+        return f"{count / _MB:.3g} MB"
+    return f"{count / 1024:.3g} KB" if count >= 1024 else f"{count} bytes"

@@ -66,15 +66,25 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _spanning_cells(ws: Worksheet) -> set[tuple[int, int]]:
-    """Cells covered by a merge across columns (a section header spanning the row, a banner)."""
-    cells: set[tuple[int, int]] = set()
-    for merged in ws.merged_cells.ranges:
-        if merged.max_col > merged.min_col:
-            for row in range(merged.min_row, merged.max_row + 1):
-                for col in range(merged.min_col, merged.max_col + 1):
-                    cells.add((row, col))
-    return cells
+class _Merges:
+    """Merges across columns: a banner spanning the row is a section header; a wide question cell is not."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.cover: dict[tuple[int, int], tuple[int, int]] = {}
+        for merged in ws.merged_cells.ranges:
+            if merged.max_col > merged.min_col:
+                for row in range(merged.min_row, merged.max_row + 1):
+                    for col in range(merged.min_col, merged.max_col + 1):
+                        self.cover[row, col] = (merged.min_col, merged.max_col)
+
+    def is_banner(self, row: int, col: int, width: tuple[int, int]) -> bool:
+        """Whether the cell lies in a merge spanning the whole table width (first, last column)."""
+        span = self.cover.get((row, col))
+        return span is not None and span[0] <= width[0] and span[1] >= width[1]
+
+    def last_col(self, row: int, col: int) -> int:
+        span = self.cover.get((row, col))
+        return span[1] if span else col
 
 
 class _Grid:
@@ -91,34 +101,43 @@ class _Grid:
     def text(self, row: int, col: int) -> str:
         return _text(self.raw(row, col))
 
+    def width(self, row: int | None = None) -> tuple[int, int]:
+        """First and last column holding a value, in one row or in the whole sheet."""
+        rows = [self.values[row - 1]] if row else self.values
+        used = [col for values in rows for col, value in enumerate(values, start=1) if not _is_blank(value)]
+        return (min(used), max(used)) if used else (1, max(self.cols, 1))
+
 
 def _find_in_sheet(ws: Worksheet) -> tuple[SheetLayout, list[int]] | None:
     grid = _Grid(ws)
-    spanning = _spanning_cells(ws)
+    merges = _Merges(ws)
     header = _find_header(grid)
     header_row: int | None
     if header is not None:
         header_row, question_col = header
+        width = grid.width(header_row)
         rows = [
             row
             for row in range(header_row + 1, grid.rows + 1)
-            if _is_listed_question(grid.text(row, question_col), (row, question_col) in spanning)
+            if _is_listed_question(grid.text(row, question_col), merges.is_banner(row, question_col, width))
         ]
     else:
-        by_content = _question_column_by_content(grid, spanning)
+        width = grid.width()
+        by_content = _question_column_by_content(grid, merges, width)
         if by_content is None:
             return None
         question_col = by_content
         rows = [
             row
             for row in range(1, grid.rows + 1)
-            if (row, question_col) not in spanning and _is_question(grid.text(row, question_col))
+            if not merges.is_banner(row, question_col, width) and _is_question(grid.text(row, question_col))
         ]
-        header_row = _header_above(grid, question_col, rows[0], spanning) if rows else None
+        header_row = _header_above(grid, question_col, rows[0]) if rows else None
     if not rows:
         return None
     reusable = _reusable_columns(grid, header_row, question_col, rows) if header_row else {}
-    return SheetLayout(ws.title, question_col, header_row, reusable), rows
+    last_col = max(merges.last_col(row, question_col) for row in rows)
+    return SheetLayout(ws.title, question_col, header_row, reusable, last_col), rows
 
 
 def _find_header(grid: _Grid) -> tuple[int, int] | None:
@@ -134,18 +153,19 @@ def _is_question(text: str) -> bool:
     return has_letters(text) and (looks_like_question(text) or looks_like_requirement(text))
 
 
-def _is_listed_question(text: str, spans_columns: bool) -> bool:
+def _is_listed_question(text: str, banner: bool) -> bool:
     """A cell under a Question/Requirement header is an item to answer unless it is a heading or blank."""
-    if spans_columns or not has_letters(text) or is_question_header(text):
+    if banner or not has_letters(text) or is_question_header(text):
         return False
     return not looks_like_section_heading(text)
 
 
-def _question_column_by_content(grid: _Grid, spanning: set[tuple[int, int]]) -> int | None:
+def _question_column_by_content(grid: _Grid, merges: _Merges, width: tuple[int, int]) -> int | None:
     """The column whose cells most often read as questions, if they are at least half of its text."""
     best: tuple[int, int] | None = None
     for col in range(1, grid.cols + 1):
-        texts = [grid.text(row, col) for row in range(1, grid.rows + 1) if (row, col) not in spanning]
+        rows = range(1, grid.rows + 1)
+        texts = [grid.text(row, col) for row in rows if not merges.is_banner(row, col, width)]
         texts = [t for t in texts if has_letters(t)]
         asked = sum(1 for t in texts if _is_question(t))
         if asked >= 2 and asked * 2 >= len(texts) and (best is None or asked > best[0]):
@@ -153,10 +173,10 @@ def _question_column_by_content(grid: _Grid, spanning: set[tuple[int, int]]) -> 
     return best[1] if best else None
 
 
-def _header_above(grid: _Grid, col: int, first_row: int, spanning: set[tuple[int, int]]) -> int | None:
+def _header_above(grid: _Grid, col: int, first_row: int) -> int | None:
     """The row just above the first question, if it labels the column (e.g. an unrecognised "Item")."""
     row = first_row - 1
-    if row < 1 or (row, col) in spanning:
+    if row < 1:
         return None
     text = grid.text(row, col)
     return row if text and not _is_question(text) else None

@@ -50,7 +50,7 @@ def _place_columns(ws: Worksheet, layout: SheetLayout) -> dict[str, int]:
     missing = [label for label in COLUMNS if label not in columns]
     if not missing:
         return columns
-    start = max(layout.question_col, columns.get(ANSWER, 0)) + 1
+    start = max(layout.question_col, layout.question_end_col, columns.get(ANSWER, 0)) + 1
     if not _columns_empty(ws, start, len(missing)):
         if _insert_is_safe(ws):
             _insert_columns(ws, start, len(missing))
