@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Mode = Literal["ask", "draft"]
-_FOLLOW_UP = re.compile(r"^(what|how)\s+about\b|^(and|also|same|ok|okay)\b|\b(it|that|those|this|them|they)\b", re.I)
+_FOLLOW_UP = re.compile(
+    r"^(what|how)\s+about\b|^(and|also|same|ok|okay)\b|\b(it|that|those|this|them|they)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,9 @@ class Assistant:
         under its library question) to the question, or the approved row's match.
         """
         cal = self.calibration
-        approved = next((s for s in support if s.chunk.kind == "qa" and s.similarity >= cal.approved_min), None)
+        approved = next(
+            (s for s in support if s.chunk.kind == "qa" and s.similarity >= cal.approved_min), None
+        )
         limit = cal.draft_sentences if mode == "draft" else cal.ask_sentences
         embed = self.retriever.embedder.embed
         selection = select_sentences(question, retrieval.vector, support, embed, limit, cal.sentence_margin)
@@ -204,8 +208,9 @@ class Assistant:
     ) -> Answer:
         scope = scope_for(request)
         if not scope.unrestricted:
-            wider = self.retriever.retrieve(retrieval.query, scope_for(Request(question=request.question)), 3,
-                                            vector=retrieval.vector)
+            wider = self.retriever.retrieve(
+                retrieval.query, scope_for(Request(question=request.question)), 3, vector=retrieval.vector
+            )
             in_scope = {v.chunk.id for v in visible}
             best_in_scope = max((v.similarity for v in visible), default=0.0)
             outside = [w for w in wider.chunks if w.chunk.id not in in_scope]
@@ -238,7 +243,9 @@ def restricted_message(request: Request) -> str:
 
 def retrieval_query(request: Request) -> str:
     """The question, with the previous question prepended when it reads as a follow-up."""
-    previous = [t.text for t in request.history if t.role == "user" and t.text.strip() != request.question.strip()]
+    previous = [
+        t.text for t in request.history if t.role == "user" and t.text.strip() != request.question.strip()
+    ]
     if previous and (_FOLLOW_UP.search(request.question) or len(request.question.split()) <= 5):
         return f"{previous[-1]} {request.question}"
     return request.question

@@ -33,9 +33,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='porter 
 """
 
 STOPWORDS = frozenset(
-    """a an and are as at be by can do does did for from has have how i if in is it its of on or our
+    """
+    a an and are as at be by can do does did for from has have how i if in is it its of on or our
     the this that to was we what when where which who why will with you your us me my they them
-    about any there their then than so not no yes pls please hey hi""".split()
+    about any there their then than so not no yes pls please hey hi
+    """.split()  # noqa: SIM905
 )
 _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.%$']*")
 
@@ -50,7 +52,7 @@ def keyword_terms(text: str) -> list[str]:
     seen: dict[str, None] = {}
     for raw in _TOKEN.findall(text):
         term = raw.strip(".'").lower()
-        if term and term not in STOPWORDS and len(term) > 1 or term.isdigit():
+        if (term and term not in STOPWORDS and len(term) > 1) or term.isdigit():
             seen.setdefault(term, None)
     return list(seen)
 

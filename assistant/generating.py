@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
-
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from assistant.access import mentions_any
 from assistant.freshness import review_notes

@@ -90,7 +90,9 @@ class Retrieval:
 class Retriever:
     """Finds the chunks that best answer a query within a scope."""
 
-    def __init__(self, embedder: Embedder, source: VersionSource, candidates: int = 30, rerank: bool = True) -> None:
+    def __init__(
+        self, embedder: Embedder, source: VersionSource, candidates: int = 30, rerank: bool = True
+    ) -> None:
         self.embedder = embedder
         self.source = source
         self.candidates = candidates
@@ -109,7 +111,9 @@ class Retriever:
         qv = self.embedder.embed_one(query) if vector is None else vector
         where = VectorFilter(scope.confidentiality, scope.client_keys)
         dense: dict[str, float] = {}
-        for vid, sim in version.collection.query(qv, self.candidates, where if not scope.unrestricted else None):
+        for vid, sim in version.collection.query(
+            qv, self.candidates, where if not scope.unrestricted else None
+        ):
             cid = vid.removesuffix(QUESTION_VECTOR_SUFFIX)
             dense[cid] = max(sim, dense.get(cid, -1.0))
         keyword = dict(
@@ -140,7 +144,8 @@ class Retriever:
     def _score(self, rrf: float, similarity: float, keyword: float) -> float:
         if not self.rerank:
             return rrf
-        # Rescore the fused candidates: dense similarity dominates, keyword evidence and rank agreement break ties.
+        # Rescore the fused candidates: dense similarity dominates; keyword evidence and rank agreement
+        # break ties.
         return similarity + 0.15 * keyword + 2.0 * rrf
 
 

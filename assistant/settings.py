@@ -29,7 +29,8 @@ class Settings(BaseSettings):
 
     # Answering
     llm: str | None = Field(
-        None, description="LangChain chat model for answers, e.g. openai:gpt-4.1-mini; offline composer when unset."
+        None,
+        description="LangChain chat model, e.g. openai:gpt-4.1-mini; the offline composer when unset.",
     )
     top_k: int = Field(8, ge=1, le=50, description="Chunks retrieved per question.")
 
@@ -38,7 +39,8 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
     slack_signing_secret: str | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
     slack_api_url: str | None = Field(
-        None, description="Slack Web API base URL (GovSlack, or a fake for tests); Slack's default when unset."
+        None,
+        description="Slack Web API base URL (GovSlack, or a fake for tests); Slack's default when unset.",
     )
     slack_port: int = Field(3000, description="Port of the HTTP Events API endpoint.")
     slack_channels_file: Path | None = Field(
@@ -48,7 +50,9 @@ class Settings(BaseSettings):
         None, description="YAML mapping document owners to Slack user ids, plus a fallback group."
     )
     slack_workers: int = Field(8, ge=1, description="Questions answered concurrently by the bot.")
-    feedback_db: Path | None = Field(None, description="SQLite file for feedback; <data_dir>/feedback.sqlite3 by default.")
+    feedback_db: Path | None = Field(
+        None, description="SQLite file for feedback; <data_dir>/feedback.sqlite3 by default."
+    )
 
     # Questionnaires
     questionnaire_max_mb: float = Field(10.0, gt=0, description="Largest questionnaire file accepted.")

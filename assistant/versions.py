@@ -9,7 +9,6 @@ switched after the new one is complete.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -80,7 +79,9 @@ class Registry:
         elif spec == "staged":
             name = state.staged
             if not name:
-                raise KnowledgeBaseError("no staged knowledge base: run `deal-assistant ingest --stage` first")
+                raise KnowledgeBaseError(
+                    "no staged knowledge base: run `deal-assistant ingest --stage` first"
+                )
         elif spec in state.versions:
             name = spec
         else:

@@ -30,7 +30,11 @@ def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
     if len(text) <= limit:
         return [text]
     pieces: list[str] = []
-    for unit_sep, units in (("\n", text.split("\n")), (" ", _SENTENCE_END.split(text)), (" ", text.split(" "))):
+    for unit_sep, units in (
+        ("\n", text.split("\n")),
+        (" ", _SENTENCE_END.split(text)),
+        (" ", text.split(" ")),
+    ):
         if all(len(u) <= limit for u in units) and len(units) > 1:
             return _pack(units, unit_sep, limit)
     # A single word longer than the limit (e.g. a URL): cut hard.

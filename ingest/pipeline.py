@@ -281,13 +281,21 @@ def build_version(
         report.embed_seconds = time.perf_counter() - embed_started
         stamp = now().isoformat(timespec="seconds")
         for r in reads:
-            record = FileRecord(r.scanned.source, r.scanned.sha256, r.scanned.size, r.doc_type.value, r.meta, len(r.chunks), stamp)
+            record = FileRecord(
+                r.scanned.source,
+                r.scanned.sha256,
+                r.scanned.size,
+                r.doc_type.value,
+                r.meta,
+                len(r.chunks),
+                stamp,
+            )
             builder.catalog.replace_file(record, r.chunks, [keyword_text(c) for c in r.chunks])
         for source in removed:
             builder.catalog.remove_file(source)
         report.chunks_embedded = len(new_chunks)
 
-        record = VersionRecord(
+        version_record = VersionRecord(
             name=builder.name,
             built_at=stamp,
             source_root=str(root.resolve()),
@@ -295,7 +303,7 @@ def build_version(
             chunks=builder.catalog.chunk_count(),
             base=base.name if base else None,
         )
-        builder.finish(record, stage=stage)
+        builder.finish(version_record, stage=stage)
         report.version = builder.name
         cleanup_leftovers(registry, chroma, keep_versions)
     report.seconds = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""Shared fixtures: a clean environment, the real embedding model, and the demo knowledge base ingested once."""
+"""Shared fixtures: a clean environment, the real embedding model, the demo knowledge base ingested once."""
 
 from __future__ import annotations
 

@@ -24,7 +24,11 @@ class RichProgress(pipeline.Progress):
 
     def __init__(self) -> None:
         self.bar = Progress(
-            TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err_console
+            TextColumn("embedding"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
         )
         self.task: object | None = None
 
@@ -84,7 +88,12 @@ def print_status(settings: Settings, today: dt.date) -> None:
         table.add_column(col)
     for row in describe(state):
         table.add_row(
-            row["name"], row["role"], str(row["documents"]), str(row["chunks"]), row["built_at"], row["source_root"]
+            row["name"],
+            row["role"],
+            str(row["documents"]),
+            str(row["chunks"]),
+            row["built_at"],
+            row["source_root"],
         )
     console.print(table)
     if state.live:

@@ -36,7 +36,14 @@ def _root(
     ctx.obj = Settings()
 
 
-for _module in (kb_commands, ask_commands, eval_commands, slack_commands, questionnaire_commands, bench_commands):
+for _module in (
+    kb_commands,
+    ask_commands,
+    eval_commands,
+    slack_commands,
+    questionnaire_commands,
+    bench_commands,
+):
     _module.register(app)
 
 

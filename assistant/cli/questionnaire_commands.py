@@ -40,7 +40,12 @@ def questionnaire(
         typer.Option("--out", "-o", help="Filled copy to write (default: IN-filled.xlsx next to IN)."),
     ] = None,
     audience: Annotated[
-        Audience, typer.Option("--audience", case_sensitive=False, help="Who sees the answers: internal (default: the deal team reviews the copy before it goes out) or external (public documents only).")
+        Audience,
+        typer.Option(
+            "--audience",
+            case_sensitive=False,
+            help="internal (default; the deal team reviews the copy) or external (public documents only).",
+        ),
     ] = Audience.INTERNAL,
 ) -> None:
     """Draft an answer to every question of an RFP questionnaire and write a filled copy for review."""
