@@ -44,11 +44,11 @@ class Calibration:
     restricted_min: float = 0.5
     high: float = 0.70
     medium: float = 0.55
-    support_margin: float = 0.12
-    max_support: int = 4
-    ask_sentences: int = 4
-    draft_sentences: int = 6
-    sentence_margin: float = 0.15
+    support_margin: float = 0.2
+    max_support: int = 6
+    ask_sentences: int = 5
+    draft_sentences: int = 8
+    sentence_margin: float = 0.25
 
 
 class Assistant:
