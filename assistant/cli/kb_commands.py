@@ -154,11 +154,14 @@ def register(app: typer.Typer) -> None:
             if not state.staged:
                 fail("nothing staged to promote: run `deal-assistant ingest --stage` first")
             if not force:
+                from assistant.cli.eval_commands import gate_report, print_summary
                 from evals.gate import run_gate
 
                 result = run_gate(settings, candidate="staged", baseline="live", dataset=dataset)
+                print_summary(gate_report(result))
                 if not result.passed:
-                    fail("the eval gate failed: not promoted (use --force to promote anyway)")
+                    failed = ", ".join(c.metric for c in result.failed_checks())
+                    fail(f"the eval gate failed ({failed}): not promoted (use --force to promote anyway)")
             state = registry.promote()
             console.print(f"Version [bold]{state.live}[/] is now live.")
 
