@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assistant.access import mentions_any
+from assistant.catalog import keyword_terms
 from assistant.freshness import review_notes
 from assistant.models import Answer, Citation, Request, ScoredChunk, Status
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOT_FOUND_TOKEN = "NOT_IN_KNOWLEDGE_BASE"
+MIN_GROUNDED_TERMS = 0.6  # share of an answer's content words that must appear in its cited sources
 _CITATION = re.compile(r"\[(\d+)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -37,6 +39,19 @@ Rules:
 
 DRAFT_PROMPT = """Write the answer as an RFP response in proposal voice ("we", "our") for the client named
 below. Keep the citation numbers after each sentence; they are removed before the client sees it."""
+
+
+_INJECTION = re.compile(
+    r"ignore (?:all |any )?(?:previous|prior|above|earlier) (?:instructions|prompts?)"
+    r"|disregard (?:the|all|any|your) (?:previous |prior |above )?(?:instructions|rules)"
+    r"|system prompt|you are now\b|new instructions:",
+    re.IGNORECASE,
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    """Text that tries to instruct a model: kept out of the prompt (the offline answer is unaffected)."""
+    return bool(_INJECTION.search(text))
 
 
 def fence(text: str) -> str:
@@ -71,6 +86,13 @@ def check_output(text: str, sources: list[ScoredChunk], guard: re.Pattern[str] |
             return f"the number {number!r} does not appear in the cited sources"
     if mentions_any(plain, guard):
         return "the answer names another client"
+    if looks_like_injection(plain):
+        return "the answer talks about its instructions"
+    terms = keyword_terms(plain)
+    lowered = cited_text.lower()
+    grounded = sum(1 for t in terms if t[:5] in lowered)
+    if terms and grounded / len(terms) < MIN_GROUNDED_TERMS:
+        return f"only {grounded} of {len(terms)} content words appear in the cited sources"
     return None
 
 
@@ -84,6 +106,13 @@ def generate_answer(
 ) -> Answer:
     """The LLM's answer if it passes the checks, else the offline answer with the reason recorded."""
     model_name = type(chat_model).__name__
+    safe = [s for s in sources if not looks_like_injection(s.chunk.text)]
+    dropped = len(sources) - len(safe)
+    if dropped:
+        log.warning("%d source(s) look like prompt injection: not put in the prompt", dropped)
+    sources = safe
+    if not sources:
+        return offline.model_copy(update={"fallback_reason": "no source fit to put in a prompt"})
     try:
         reply = chat_model.invoke(build_messages(request, offline.mode, sources))
         text = str(reply.content).strip()

@@ -1,4 +1,4 @@
-"""The knowledge-base commands as a user runs them: ingest, kb status, promote behind the eval gate, rollback."""
+"""The knowledge-base commands as a user runs them: ingest, status, promote behind the eval gate, rollback."""
 
 from __future__ import annotations
 
