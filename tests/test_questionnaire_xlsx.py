@@ -61,8 +61,8 @@ def security(run: Run) -> dict[str, dict[str, object]]:
 
 
 def _expected(assistant: Assistant, question: str) -> tuple[str, str]:
-    """(answer text, confidence label) the filled copy must hold for the real core's external draft."""
-    answer = assistant.draft(Request(question=question, client=CLIENT, audience=Audience.EXTERNAL))
+    """(answer text, confidence label) the filled copy must hold for the real core's draft for the CLI's default (internal) audience."""
+    answer = assistant.draft(Request(question=question, client=CLIENT, audience=Audience.INTERNAL))
     if answer.status is Status.NOT_FOUND:
         return NOT_FOUND_TEXT, "not found"
     if answer.status is Status.RESTRICTED:
