@@ -61,7 +61,7 @@ def security(run: Run) -> dict[str, dict[str, object]]:
 
 
 def _expected(assistant: Assistant, question: str) -> tuple[str, str]:
-    """(answer text, confidence label) the filled copy must hold: the real core's draft for the CLI default."""
+    """(answer text, confidence label) the filled copy must hold: the real core's draft, CLI default."""
     answer = assistant.draft(Request(question=question, client=CLIENT, audience=Audience.INTERNAL))
     if answer.status is Status.NOT_FOUND:
         return NOT_FOUND_TEXT, "not found"
