@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -29,7 +30,7 @@ def run_slack(
     ] = SlackMode.SOCKET,
     port: Annotated[
         int | None,
-        typer.Option("--port", help="HTTP endpoint port, 0 for any free one [default: DEAL_SLACK_PORT]."),
+        typer.Option("--port", help="HTTP endpoint port (0: any free one); DEAL_SLACK_PORT, 3000, if unset."),
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Address the HTTP endpoint listens on.")] = "0.0.0.0",
 ) -> None:
@@ -45,19 +46,23 @@ def run_slack(
         bot = build_bot(settings, build_assistant(settings))
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        if mode is SlackMode.HTTP:
-            endpoint = HttpEndpoint(
-                bot.app,
-                settings.slack_signing_secret or "",
-                host=host,
-                port=settings.slack_port if port is None else port,
-            )
-            err_console.print(f"Deal Assistant listening on {endpoint.url}", highlight=False)
-            sys.stderr.flush()
-            endpoint.serve_forever()
-        else:
-            err_console.print("Deal Assistant connecting to Slack over Socket Mode", highlight=False)
-            run_socket_mode(bot.app, settings.slack_app_token or "")
+        with user_errors():
+            if mode is SlackMode.HTTP:
+                bound = settings.slack_port if port is None else port
+                try:
+                    endpoint = HttpEndpoint(
+                        bot.app, settings.slack_signing_secret or "", host=host, port=bound
+                    )
+                except OSError as e:
+                    fail(f"cannot listen on {host}:{bound}: {e.strerror or e}")
+                err_console.print(
+                    f"Deal Assistant listening on {endpoint.url}", highlight=False, soft_wrap=True
+                )
+                sys.stderr.flush()
+                endpoint.serve_forever()
+            else:
+                err_console.print("Deal Assistant connecting to Slack over Socket Mode", soft_wrap=True)
+                run_socket_mode(bot.app, settings.slack_app_token or "")
     except KeyboardInterrupt:
         err_console.print("Stopping.")
     finally:
@@ -81,7 +86,10 @@ def export_feedback(
     settings = settings_of(ctx)
     with user_errors():
         path = settings.feedback_path()
-        cases = FeedbackStore(path).eval_cases() if path.exists() else []
+        try:
+            cases = FeedbackStore(path).eval_cases() if path.exists() else []
+        except sqlite3.Error as e:
+            fail(f"cannot read the feedback database {path}: {e}")
         if out is None:
             write_jsonl(cases, sys.stdout)
         else:
@@ -92,7 +100,8 @@ def export_feedback(
             except OSError as e:
                 fail(f"cannot write {out}: {e.strerror or e}")
     where = "" if out is None else f" to {out}"
-    err_console.print(f"Exported {len(cases)} eval case(s){where} from {path}.", highlight=False)
+    summary = f"Exported {len(cases)} eval case(s){where} from {path}."
+    err_console.print(summary, highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

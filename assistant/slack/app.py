@@ -7,6 +7,7 @@ acknowledge; answering happens in the Replier's worker pool.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,13 +33,15 @@ from assistant.slack.rendering import (
     REASON_BLOCK,
     REASON_INPUT,
     REASON_VIEW,
+    render_help,
 )
-from assistant.slack.rendering import render_help as _render_help
 from assistant.slack.replying import AnswersQuestions, Job, Replier
 
 log = logging.getLogger(__name__)
 
 Mode = Literal["socket", "http"]
+
+LISTENER_THREADS = 16
 
 # Message subtypes that are still a person talking to the bot; edits, joins, bots etc. are ignored.
 _PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
@@ -52,8 +55,11 @@ class SlackBot:
     replier: Replier
     interactions: Interactions
     store: FeedbackStore
+    listeners: ThreadPoolExecutor
 
     def close(self) -> None:
+        """Finish the answers in progress and stop the worker threads."""
+        self.listeners.shutdown(wait=True)
         self.replier.close()
 
 
@@ -97,18 +103,22 @@ def build_bot(
     store = FeedbackStore(settings.feedback_path())
     replier = Replier(web, core, resolver, store, workers=settings.slack_workers, file_handler=file_handler)
     interactions = Interactions(web, store, experts)
+    # Listeners only acknowledge and queue, so a burst of events is acknowledged without waiting on answers.
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="deal-listener")
     try:
         app = App(
             client=web,
             signing_secret=settings.slack_signing_secret or "",
             process_before_response=process_before_response,
+            listener_executor=listeners,
             name="deal-assistant",
         )
     except (BoltError, SlackClientError, OSError) as e:
+        listeners.shutdown()
         replier.close()
         raise ConfigError(f"Slack did not accept SLACK_BOT_TOKEN at {web.base_url}: {e}") from e
     _register(app, replier, interactions)
-    return SlackBot(app=app, replier=replier, interactions=interactions, store=store)
+    return SlackBot(app=app, replier=replier, interactions=interactions, store=store, listeners=listeners)
 
 
 def _register(app: App, replier: Replier, interactions: Interactions) -> None:
@@ -150,7 +160,7 @@ def _register_command(app: App, replier: Replier) -> None:
     def on_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         text = (command.get("text") or "").strip()
         if parse_command(text, []).kind == "help":
-            help_message = _render_help()
+            help_message = render_help()
             ack(text=help_message.text, blocks=help_message.blocks)
             return
         ack(text="⏳ Working on it: the answer will appear in a thread here.")

@@ -207,8 +207,9 @@ def render_apology() -> SlackMessage:
 HELP = (
     "*Deal Assistant* answers sales questions from the knowledge base, with sources.\n"
     "• *Ask:* mention me with a question in a channel, or DM me. Follow up in the thread: I read it.\n"
-    "• *Draft an RFP answer:* `draft: <question> for <client>`, or `/deal draft <question> for <client>`.\n"
-    "• `/deal ask <question>` · `/deal help`\n"
+    "• *Draft an RFP answer:* `draft: &lt;question&gt; for &lt;client&gt;`,"
+    " or `/deal draft &lt;question&gt; for &lt;client&gt;`.\n"
+    "• `/deal ask &lt;question&gt;` · `/deal help`\n"
     "• 👍 / 👎 under an answer tell us what to fix; 🙋 *Ask an expert* pings the document's owner.\n"
     "In channels shared with clients, and for guests, I answer from public documents only."
 )

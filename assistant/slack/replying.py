@@ -89,12 +89,14 @@ class Replier:
 
     def accept_message(self, job: Job) -> None:
         """Acknowledge an addressed message in its thread at once, then answer it in the pool."""
-        if not job.files and parse_intent(job.text, []).kind == "help":
-            self._post_safely(job.asker.channel, job.thread_ts, render_help())
-            return
-        what = "Drafting…" if parse_intent(job.text, []).kind == "draft" else "Looking that up…"
+        kind = parse_intent(job.text, []).kind
         if job.files and self._file_handler is not None:
             what = "Working on your file…"
+        elif kind == "help":
+            self._post_safely(job.asker.channel, job.thread_ts, render_help())
+            return
+        else:
+            what = "Drafting…" if kind == "draft" else "Looking that up…"
         placeholder = self._post_safely(job.asker.channel, job.thread_ts, render_placeholder(what))
         self._submit(replace(job, placeholder_ts=placeholder))
 

@@ -15,7 +15,10 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
+
+from assistant.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -24,14 +27,18 @@ HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1_000_000
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # Slack delivers bursts; the default backlog of 5 resets connections
+
+
 class HttpEndpoint:
     """Slack's Events API, slash commands and interactivity on one URL, one thread per request."""
 
     def __init__(self, app: App, signing_secret: str, *, host: str = "0.0.0.0", port: int = 3000) -> None:
         self._app = app
         self._verifier = SignatureVerifier(signing_secret)
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property
@@ -116,6 +123,30 @@ class HttpEndpoint:
         return Handler
 
 
+class SocketModeConnection:
+    """The bot's Socket Mode connection (opened with apps.connections.open on the app's Web API URL)."""
+
+    def __init__(self, app: App, app_token: str) -> None:
+        self._handler = SocketModeHandler(app, app_token)
+
+    def connect(self) -> None:
+        """Open the connection; a refused app token is a ConfigError."""
+        try:
+            self._handler.connect()
+        except SlackApiError as e:
+            self.close()
+            error = e.response.get("error") if e.response is not None else e
+            raise ConfigError(f"Slack refused SLACK_APP_TOKEN (apps.connections.open: {error})") from e
+
+    def close(self) -> None:
+        self._handler.close()
+
+
 def run_socket_mode(app: App, app_token: str) -> None:
-    """Connect to Slack over Socket Mode (apps.connections.open on the app's Web API URL) and block."""
-    SocketModeHandler(app, app_token).start()
+    """Connect over Socket Mode and serve until the process is interrupted."""
+    connection = SocketModeConnection(app, app_token)
+    connection.connect()
+    try:
+        threading.Event().wait()
+    finally:
+        connection.close()

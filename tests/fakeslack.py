@@ -1,0 +1,682 @@
+"""A fake Slack for tests: a stdlib Web API server on an ephemeral loopback port, and a signed sender.
+
+`FakeSlack` answers the Web API methods the bot uses over real HTTP (so `WebClient(base_url=...)` talks to
+it exactly as to Slack), records the method and parsed body of every call, keeps the messages posted
+so `conversations.replies` returns a real thread, serves file downloads (bearer token checked) and the
+external upload flow, and answers `unknown_method` to anything else while recording it.
+`SignedSender` POSTs really signed Events API, slash-command and interactivity requests to an endpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+HOME_TEAM = "T0HOME"
+BOT_USER = "U0BOT"
+BOT_ID = "B0BOT"
+TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
+
+# Fields that slack_sdk sends JSON-encoded inside form bodies.
+_JSON_FIELDS = ("blocks", "attachments", "files", "view", "metadata")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # bursts of concurrent calls must queue, not be reset
+
+
+@dataclass
+class Call:
+    """One Web API call (or file request) as the fake received it."""
+
+    method: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float
+    outcome: str = "ok"  # "ok", "ratelimited", or the error the fake answered
+
+
+@dataclass
+class _State:
+    calls: list[Call] = field(default_factory=list)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> file object
+    file_contents: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # upload id -> {filename, data}
+    rate_limit: dict[str, int] = field(default_factory=dict)  # method -> Retry-After seconds (once)
+    failures: dict[str, str] = field(default_factory=dict)  # method -> error (always)
+
+
+class FakeSlack:
+    """The Slack Web API as the bot sees it, on 127.0.0.1 and an ephemeral port."""
+
+    def __init__(self, *, team_id: str = HOME_TEAM, bot_user: str = BOT_USER, token: str = TOKEN) -> None:
+        self.team_id = team_id
+        self.bot_user = bot_user
+        self.token = token
+        self._state = _State()
+        self._lock = threading.Condition()
+        self._ts = itertools.count(1)
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base URL to give `WebClient(base_url=...)` (ends with a slash)."""
+        return f"{self.root}/api/"
+
+    # -- configuration -----------------------------------------------------------------------------
+
+    def set_channel(self, channel_id: str, **info: Any) -> None:
+        """What conversations.info reports for a channel (id and name are filled in)."""
+        with self._lock:
+            self._state.channels[channel_id] = {"id": channel_id, "name": channel_id.lower(), **info}
+
+    def set_user(self, user_id: str, **info: Any) -> None:
+        """What users.info reports for a user (a full member of the home team unless told otherwise)."""
+        with self._lock:
+            self._state.users[user_id] = {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": user_id.lower(),
+                **info,
+            }
+
+    def add_message(self, channel: str, *, user: str, text: str, thread_ts: str | None = None) -> str:
+        """Record a message a person posted (so it shows in conversations.replies); returns its ts."""
+        ts = self.next_ts()
+        message: dict[str, Any] = {"type": "message", "user": user, "text": text, "ts": ts}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        with self._lock:
+            self._state.messages.setdefault(channel, []).append(message)
+        return ts
+
+    def add_file(self, file_id: str, name: str, content: bytes, *, filetype: str = "") -> dict[str, Any]:
+        """A file a user shared; returns the file object as Slack puts it in a message event."""
+        obj = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "filetype": filetype or name.rsplit(".", 1)[-1],
+            "size": len(content),
+            "url_private": f"{self.root}/files-pri/{file_id}/{urllib.parse.quote(name)}",
+            "url_private_download": f"{self.root}/files-pri/{file_id}/download/{urllib.parse.quote(name)}",
+        }
+        with self._lock:
+            self._state.files[file_id] = obj
+            self._state.file_contents[file_id] = content
+        return dict(obj)
+
+    def rate_limit_once(self, method: str, retry_after: int = 1) -> None:
+        """Answer the next call of `method` with HTTP 429 and Retry-After."""
+        with self._lock:
+            self._state.rate_limit[method] = retry_after
+
+    def fail(self, method: str, error: str) -> None:
+        """Answer every call of `method` with {"ok": false, "error": error}."""
+        with self._lock:
+            self._state.failures[method] = error
+
+    def next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    # -- inspection --------------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return list(self._state.calls)
+
+    def calls_to(self, method: str, *, include_failed: bool = False) -> list[Call]:
+        """Calls of `method` that were answered ok (or all of them, with include_failed)."""
+        return [c for c in self.calls if c.method == method and (include_failed or c.outcome == "ok")]
+
+    def methods(self) -> list[str]:
+        return [c.method for c in self.calls]
+
+    def unexpected(self) -> list[Call]:
+        """Calls the fake did not know how to answer."""
+        return [c for c in self.calls if c.method.startswith("unknown:")]
+
+    def thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """The messages of a thread as Slack would hold them now (parent first)."""
+        with self._lock:
+            msgs = self._state.messages.get(channel, [])
+            return [dict(m) for m in msgs if m["ts"] == thread_ts or m.get("thread_ts") == thread_ts]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Every message of a channel, threads included, in posting order."""
+        with self._lock:
+            return [dict(m) for m in self._state.messages.get(channel, [])]
+
+    def uploaded(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {k: dict(v) for k, v in self._state.uploads.items()}
+
+    def wait_for(
+        self, predicate: Callable[[list[Call]], bool], *, timeout: float = 15.0, what: str = "calls"
+    ) -> list[Call]:
+        """Block until `predicate(calls)` holds; fail the test with the calls seen if it never does."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not predicate(list(self._state.calls)):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c.method, _short(c.body)) for c in self._state.calls]
+                    raise AssertionError(f"timed out waiting for {what}; calls seen: {seen}")
+                self._lock.wait(min(left, 0.05))
+            return list(self._state.calls)
+
+    def wait_for_method(self, method: str, count: int = 1, *, timeout: float = 15.0) -> list[Call]:
+        self.wait_for(
+            lambda cs: sum(c.method == method and c.outcome == "ok" for c in cs) >= count,
+            timeout=timeout,
+            what=f"{count} x {method}",
+        )
+        return self.calls_to(method)
+
+    # -- the server --------------------------------------------------------------------------------
+
+    def _record(
+        self, method: str, body: dict[str, Any], headers: dict[str, str], outcome: str = "ok"
+    ) -> None:
+        with self._lock:
+            self._state.calls.append(Call(method, body, headers, time.monotonic(), outcome))
+            self._lock.notify_all()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                fake._serve_file(self)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                path = urllib.parse.urlsplit(self.path).path
+                if path.startswith("/api/"):
+                    fake._serve_api(self, path.removeprefix("/api/"), raw)
+                elif path.startswith("/upload/"):
+                    fake._serve_upload(self, path.removeprefix("/upload/"), raw)
+                elif path.startswith("/response/"):
+                    fake._record("response_url", _parse_body(self.headers, raw), dict(self.headers))
+                    _send(self, 200, b"ok", "text/plain")
+                else:
+                    fake._record(f"unknown:{path}", _parse_body(self.headers, raw), dict(self.headers))
+                    _send(self, 404, b"not found", "text/plain")
+
+        return Handler
+
+    def _serve_api(self, handler: BaseHTTPRequestHandler, method: str, raw: bytes) -> None:
+        body = _parse_body(handler.headers, raw)
+        headers = dict(handler.headers)
+        with self._lock:
+            retry_after = self._state.rate_limit.pop(method, None)
+            failure = self._state.failures.get(method)
+        answer = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if answer is None:
+            self._record(f"unknown:{method}", body, headers, "unknown_method")
+            _send_json(handler, 200, {"ok": False, "error": "unknown_method"})
+            return
+        if retry_after is not None:
+            self._record(method, body, headers, "ratelimited")
+            _send_json(handler, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+            return
+        token = APP_TOKEN if method == "apps.connections.open" else self.token
+        if handler.headers.get("Authorization") != f"Bearer {token}":
+            failure = "invalid_auth"
+        if failure is not None:
+            self._record(method, body, headers, failure)
+            _send_json(handler, 200, {"ok": False, "error": failure})
+            return
+        result = answer(body)
+        self._record(method, body, headers)
+        _send_json(handler, 200, {"ok": True, **result})
+
+    def _serve_file(self, handler: BaseHTTPRequestHandler) -> None:
+        path = urllib.parse.urlsplit(handler.path).path
+        parts = path.strip("/").split("/")
+        self._record("file_download", {"path": path}, dict(handler.headers))
+        if handler.headers.get("Authorization") != f"Bearer {self.token}":
+            # Slack answers an unauthenticated url_private fetch with its login page, not the file.
+            _send(handler, 200, b"<html>sign in</html>", "text/html")
+            return
+        with self._lock:
+            content = self._state.file_contents.get(parts[1]) if len(parts) > 1 else None
+        if parts[0] != "files-pri" or content is None:
+            _send(handler, 404, b"not found", "text/plain")
+            return
+        _send(handler, 200, content, "application/octet-stream")
+
+    def _serve_upload(self, handler: BaseHTTPRequestHandler, upload_id: str, raw: bytes) -> None:
+        with self._lock:
+            known = upload_id in self._state.uploads
+            if known:
+                self._state.uploads[upload_id]["data"] = raw
+        self._record("file_upload", {"upload_id": upload_id, "size": len(raw)}, dict(handler.headers))
+        _send(handler, 200 if known else 404, b"OK - 1" if known else b"not found", "text/plain")
+
+    # -- Web API methods ---------------------------------------------------------------------------
+
+    def _m_auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": "https://fake.slack.test/",
+            "team": "Home",
+            "user": "deal",
+            "team_id": self.team_id,
+            "user_id": self.bot_user,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        ts = self.next_ts()
+        message = {
+            "type": "message",
+            "user": self.bot_user,
+            "bot_id": BOT_ID,
+            "text": body.get("text", ""),
+            "blocks": body.get("blocks") or [],
+            "ts": ts,
+        }
+        if body.get("thread_ts"):
+            message["thread_ts"] = body["thread_ts"]
+        with self._lock:
+            self._state.messages.setdefault(str(body.get("channel")), []).append(message)
+        return {"channel": body.get("channel"), "ts": ts, "message": message}
+
+    def _m_chat_postMessage(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._post(body)
+
+    def _m_chat_update(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            for m in self._state.messages.get(str(body.get("channel")), []):
+                if m["ts"] == body.get("ts"):
+                    m["text"] = body.get("text", m["text"])
+                    m["blocks"] = body.get("blocks") or []
+        return {"channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
+
+    def _m_chat_postEphemeral(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"message_ts": self.next_ts()}
+
+    def _m_reactions_add(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _m_reactions_remove(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _m_conversations_replies(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"messages": self.thread(str(body.get("channel")), str(body.get("ts"))), "has_more": False}
+
+    def _m_conversations_info(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel_id = str(body.get("channel"))
+        with self._lock:
+            info = self._state.channels.get(channel_id)
+        if info is None:
+            info = {"id": channel_id, "name": channel_id.lower(), "is_channel": True, "is_ext_shared": False}
+        return {"channel": info}
+
+    def _m_users_info(self, body: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(body.get("user"))
+        with self._lock:
+            info = self._state.users.get(user_id)
+        return {"user": info or {"id": user_id, "team_id": self.team_id, "name": user_id.lower()}}
+
+    def _m_apps_connections_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        # Socket Mode's first step; the fake speaks no WebSocket, so nothing listens at this URL.
+        return {"url": f"ws://{self.root.removeprefix('http://')}/link/"}
+
+    def _m_views_open(self, body: dict[str, Any]) -> dict[str, Any]:
+        view = body.get("view") or {}
+        return {"view": {"id": "V" + self.next_ts().replace(".", ""), **view}}
+
+    def _m_files_info(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            obj = self._state.files.get(str(body.get("file")))
+        return {"file": obj or {}}
+
+    def _m_files_getUploadURLExternal(self, body: dict[str, Any]) -> dict[str, Any]:
+        upload_id = "F" + self.next_ts().replace(".", "")
+        with self._lock:
+            self._state.uploads[upload_id] = {"filename": body.get("filename"), "data": b""}
+        return {"upload_url": f"{self.root}/upload/{upload_id}", "file_id": upload_id}
+
+    def _m_files_completeUploadExternal(self, body: dict[str, Any]) -> dict[str, Any]:
+        files = body.get("files") or []
+        with self._lock:
+            for f in files:
+                if f.get("id") in self._state.uploads:
+                    self._state.uploads[f["id"]].update(
+                        title=f.get("title"),
+                        channel=body.get("channel_id"),
+                        thread_ts=body.get("thread_ts"),
+                        initial_comment=body.get("initial_comment"),
+                    )
+        return {"files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+
+
+# -- inbound: really signed requests to the bot ------------------------------------------------------
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack adds to a request: timestamp and v0 HMAC-SHA256 signature of the body."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+
+
+class SignedSender:
+    """Sends Events API, slash-command and interactivity requests to a bot endpoint, signed like Slack."""
+
+    def __init__(self, url: str, secret: str, *, team_id: str = HOME_TEAM, response_root: str = "") -> None:
+        self.url = url
+        self.secret = secret
+        self.team_id = team_id
+        self.response_root = response_root
+        self._ids = itertools.count(1)
+
+    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> Reply:
+        request = urllib.request.Request(self.url, data=body.encode(), method="POST")
+        request.add_header("Content-Type", content_type)
+        for k, v in (headers if headers is not None else sign(self.secret, body)).items():
+            request.add_header(k, v)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Reply(response.status, response.read().decode())
+        except urllib.error.HTTPError as e:
+            return Reply(e.code, e.read().decode())
+
+    def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None
+    ) -> tuple[Reply, str]:
+        """Deliver one Events API event callback; returns the reply and the event id used."""
+        event_id = event_id or f"Ev{next(self._ids):08d}"
+        envelope = {
+            "token": "legacy",
+            "team_id": self.team_id,
+            "api_app_id": "A0APP",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"team_id": self.team_id, "user_id": BOT_USER, "is_bot": True, "is_enterprise_install": False}
+            ],
+        }
+        body = json.dumps(envelope)
+        headers = sign(self.secret, body)
+        if retry_num is not None:
+            headers["X-Slack-Retry-Num"] = str(retry_num)
+            headers["X-Slack-Retry-Reason"] = "http_timeout"
+        return self.post(body, "application/json", headers), event_id
+
+    def command(self, text: str, *, channel: str, user: str, command: str = "/deal", **extra: str) -> Reply:
+        n = next(self._ids)
+        fields = {
+            "token": "legacy",
+            "team_id": self.team_id,
+            "channel_id": channel,
+            "channel_name": channel.lower(),
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0APP",
+            "response_url": f"{self.response_root}/response/{n}",
+            "trigger_id": f"trigger-{n}",
+            **extra,
+        }
+        return self.post(urllib.parse.urlencode(fields), "application/x-www-form-urlencoded")
+
+    def interaction(self, payload: dict[str, Any]) -> Reply:
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def click(self, message: dict[str, Any], action_id: str, *, channel: str, user: str) -> Reply:
+        """Click the button `action_id` in a message the bot posted (as the fake holds it)."""
+        button = find_button(message, action_id)
+        n = next(self._ids)
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.team_id},
+            "user": {"id": user, "team_id": self.team_id},
+            "api_app_id": "A0APP",
+            "trigger_id": f"trigger-{n}",
+            "container": {"type": "message", "channel_id": channel, "message_ts": message["ts"]},
+            "channel": {"id": channel},
+            "message": message,
+            "response_url": f"{self.response_root}/response/{n}",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": button.get("block_id", "b"),
+                    "value": button.get("value", ""),
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return self.interaction(payload)
+
+    def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user: str) -> Reply:
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team_id},
+            "user": {"id": user, "team_id": self.team_id},
+            "api_app_id": "A0APP",
+            "view": {**view, "state": {"values": values}},
+        }
+        return self.interaction(payload)
+
+
+def find_button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    for block in message.get("blocks") or []:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return {**element, "block_id": block.get("block_id", "b")}
+    raise AssertionError(f"no button {action_id!r} in message {_short(message)}")
+
+
+def _parse_body(headers: Any, raw: bytes) -> dict[str, Any]:
+    content_type = (headers.get("Content-Type") or "").lower()
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in content_type:
+        return json.loads(text) if text else {}
+    if "x-www-form-urlencoded" in content_type:
+        body: dict[str, Any] = dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
+        for key in _JSON_FIELDS:
+            if isinstance(body.get(key), str):
+                with contextlib.suppress(json.JSONDecodeError):
+                    body[key] = json.loads(body[key])
+        return body
+    return {"raw_size": len(raw)}
+
+
+def _send(handler: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def _send_json(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    payload: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> None:
+    data = json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json; charset=utf-8")
+    for k, v in (headers or {}).items():
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# -- the real bot over the fake: what end-to-end tests drive -----------------------------------------
+
+
+class BotHarness:
+    """The real Bolt app behind the real HTTP endpoint on 127.0.0.1:0, talking to a FakeSlack.
+
+    `mention`/`dm` record the person's message in the fake (so threads read back as in Slack) and
+    deliver the signed event; `settle` waits for the bot's worker pool to finish answering.
+    """
+
+    SECRET = "test-signing-secret"
+
+    def __init__(self, fake: FakeSlack, settings: Any, core: Any, **build_options: Any) -> None:
+        from assistant.slack.app import build_bot
+        from assistant.slack.serving import HttpEndpoint
+
+        self.fake = fake
+        self.settings = settings.model_copy(
+            update={
+                "slack_bot_token": fake.token,
+                "slack_signing_secret": self.SECRET,
+                "slack_api_url": fake.api_url,
+            }
+        )
+        build_options.setdefault("process_before_response", True)
+        self.bot = build_bot(self.settings, core, **build_options)
+        self.endpoint = HttpEndpoint(self.bot.app, self.SECRET, host="127.0.0.1", port=0).start()
+        self.sender = SignedSender(self.endpoint.url, self.SECRET, response_root=fake.root)
+        self._client_msg = itertools.count(1)
+
+    def close(self) -> None:
+        self.endpoint.stop()
+        self.bot.close()
+
+    def message_event(
+        self,
+        text: str,
+        *,
+        channel: str,
+        user: str,
+        thread_ts: str | None = None,
+        kind: str = "app_mention",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Record a person's message in the fake and return the event Slack would send for it."""
+        ts = self.fake.add_message(channel, user=user, text=text, thread_ts=thread_ts)
+        event: dict[str, Any] = {
+            "type": kind,
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            "team": self.fake.team_id,
+            "client_msg_id": f"cm-{next(self._client_msg)}",
+            **extra,
+        }
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        if kind == "message" and "channel_type" not in extra:
+            event["channel_type"] = "im" if channel.startswith("D") else "channel"
+        return event
+
+    def mention(
+        self,
+        question: str,
+        *,
+        channel: str = "C0SALES",
+        user: str = "U0ALICE",
+        thread_ts: str | None = None,
+        **extra: Any,
+    ) -> str:
+        """@mention the bot in a channel; returns the message ts (the reply thread)."""
+        event = self.message_event(
+            f"<@{self.fake.bot_user}> {question}", channel=channel, user=user, thread_ts=thread_ts, **extra
+        )
+        reply, _ = self.sender.event(event)
+        assert reply.status == 200, reply
+        return str(event["ts"])
+
+    def dm(
+        self,
+        text: str,
+        *,
+        channel: str = "D0ALICE",
+        user: str = "U0ALICE",
+        thread_ts: str | None = None,
+        **extra: Any,
+    ) -> str:
+        """Send the bot a direct message; returns its ts."""
+        event = self.message_event(
+            text, channel=channel, user=user, thread_ts=thread_ts, kind="message", **extra
+        )
+        reply, _ = self.sender.event(event)
+        assert reply.status == 200, reply
+        return str(event["ts"])
+
+    def settle(self, timeout: float = 60.0) -> None:
+        self.bot.replier.drain(timeout)
+
+    def bot_replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """The bot's messages in a thread, after the work queued so far is done."""
+        self.settle()
+        return [m for m in self.fake.thread(channel, thread_ts) if m.get("bot_id") and m["ts"] != thread_ts]
+
+    def answer(self, channel: str, thread_ts: str) -> dict[str, Any]:
+        """The bot's single reply in a thread (the placeholder, replaced by the answer)."""
+        replies = self.bot_replies(channel, thread_ts)
+        assert len(replies) == 1, [r["text"][:200] for r in replies]
+        return replies[0]
