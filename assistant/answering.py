@@ -49,6 +49,7 @@ class Calibration:
     ask_sentences: int = 5
     draft_sentences: int = 8
     sentence_margin: float = 0.25
+    draft_margin: float = 0.35  # RFP answers are fuller than a Slack reply
 
 
 class Assistant:
@@ -138,7 +139,8 @@ class Assistant:
         )
         limit = cal.draft_sentences if mode == "draft" else cal.ask_sentences
         embed = self.retriever.embedder.embed
-        selection = select_sentences(question, retrieval.vector, support, embed, limit, cal.sentence_margin)
+        margin = cal.draft_margin if mode == "draft" else cal.sentence_margin
+        selection = select_sentences(question, retrieval.vector, support, embed, limit, margin)
         sentences = selection.sentences
         evidence = selection.best_similarity
         if approved:

@@ -129,10 +129,7 @@ def select_sentences(
     for i in ranked:
         if len(chosen) >= max_sentences or scores[i] < best - margin:
             break
-        if any(
-            _near_duplicate(vectors[i], vectors[j]) or _same_text(candidates[i], candidates[j])
-            for j in chosen
-        ):
+        if any(_repeats(candidates[i], candidates[j]) for j in chosen):
             continue
         chosen.append(i)
     rank_of = {id(c): n for n, c in enumerate(support)}
@@ -140,12 +137,12 @@ def select_sentences(
     return Selection([candidates[i] for i in chosen], float(sims.max()))
 
 
-def _same_text(a: Sentence, b: Sentence) -> bool:
-    return " ".join(a.text.lower().split()) == " ".join(b.text.lower().split())
-
-
-def _near_duplicate(a: np.ndarray, b: np.ndarray) -> bool:
-    return float(a @ b) > 0.92
+def _repeats(a: Sentence, b: Sentence) -> bool:
+    """Two sentences saying the same thing (e.g. one answer in two libraries): most words shared."""
+    wa, wb = set(keyword_terms(a.text)), set(keyword_terms(b.text))
+    if not wa or not wb:
+        return a.text.strip().lower() == b.text.strip().lower()
+    return len(wa & wb) / len(wa | wb) >= 0.8
 
 
 def render_cited(composition: Composition, number_of: Callable[[ScoredChunk], int]) -> str:
