@@ -42,13 +42,13 @@ class Calibration:
     answer_min: float = 0.42
     approved_min: float = 0.72
     restricted_min: float = 0.5
-    high: float = 0.70
-    medium: float = 0.55
+    high: float = 0.60
+    medium: float = 0.50
     support_margin: float = 0.2
     max_support: int = 6
-    ask_sentences: int = 5
+    ask_sentences: int = 4
     draft_sentences: int = 8
-    sentence_margin: float = 0.25
+    sentence_margin: float = 0.2
     draft_margin: float = 0.35  # RFP answers are fuller than a Slack reply
 
 
@@ -112,7 +112,7 @@ class Assistant:
         composition, evidence = self._compose(request.question, retrieval, support, mode)
         if evidence < self.calibration.answer_min or not (composition.sentences or composition.approved):
             return self._not_found(base, request, retrieval, visible)
-        answer = self._finish(base, composition, fresh_notes, mode)
+        answer = self._finish(base, composition, evidence, fresh_notes, mode)
         if self.chat_model is not None:
             from assistant.generating import generate_answer
 
@@ -148,7 +148,9 @@ class Assistant:
             sentences = [s for s in sentences if s.chunk is not approved][: max(0, limit - 2)]
         return Composition(sentences, approved=approved), evidence
 
-    def _finish(self, base: Answer, composition: Composition, notes: list[str], mode: Mode) -> Answer:
+    def _finish(
+        self, base: Answer, composition: Composition, evidence: float, notes: list[str], mode: Mode
+    ) -> Answer:
         cited: list[ScoredChunk] = []
 
         def number_of(chunk: ScoredChunk) -> int:
@@ -165,7 +167,7 @@ class Assistant:
                 "answer": text,
                 "citations": citations,
                 "notes": notes + review_notes(citations),
-                "confidence": self._confidence(composition, cited),
+                "confidence": self._confidence(composition, evidence, cited),
             }
         )
 
@@ -185,13 +187,16 @@ class Assistant:
             chunk_id=s.chunk.id,
         )
 
-    def _confidence(self, composition: Composition, cited: list[ScoredChunk]) -> Confidence:
-        """Graded from retrieval evidence: the match strength and how many sources agree."""
+    def _confidence(self, composition: Composition, evidence: float, cited: list[ScoredChunk]) -> Confidence:
+        """Graded from retrieval evidence, never self-rated: an approved answer or a close sentence match
+        with agreeing sources is high; a fair match is medium; anything weaker is low."""
         cal = self.calibration
-        best = max(s.similarity for s in cited)
-        if composition.approved or (best >= cal.high and len({s.chunk.source for s in cited}) >= 1):
-            return Confidence.HIGH if best >= cal.high else Confidence.MEDIUM
-        return Confidence.MEDIUM if best >= cal.medium else Confidence.LOW
+        sources = {s.chunk.source for s in cited}
+        if composition.approved or (evidence >= cal.high and len(sources) >= 2):
+            return Confidence.HIGH
+        if evidence >= cal.medium:
+            return Confidence.MEDIUM
+        return Confidence.LOW
 
     def _restricted(self, request: Request, mode: Mode, retrieval: Retrieval) -> Answer:
         """A refusal that names nothing out of scope (not even the nearest documents)."""

@@ -37,13 +37,15 @@ def run_slack(
     """Run the Slack bot until interrupted."""
     # Imported here so that `deal-assistant --help` and the other commands need not load Slack and the models.
     from assistant.slack.app import build_bot, check_credentials
+    from assistant.slack.questionnaire_filling import questionnaire_filler
     from assistant.slack.serving import HttpEndpoint, run_socket_mode
     from assistant.wiring import build_assistant
 
     settings = settings_of(ctx)
     with user_errors():
         check_credentials(settings, mode.value)
-        bot = build_bot(settings, build_assistant(settings))
+        core = build_assistant(settings)
+        bot = build_bot(settings, core, file_handler=questionnaire_filler(settings, core))
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with user_errors():

@@ -1,0 +1,275 @@
+"""Fills the RFP questionnaire attached to a Slack message: the bot's FileHandler, from attachment to upload.
+
+Checks come before any work (a supported type, a client, the size limit); the file is downloaded into a
+scratch folder that is removed afterwards, filled with the answering core for the thread's audience, and
+the filled copy is uploaded into the thread with the summary. Project errors are raised for the bot to post
+as a one-line reason, so nothing half-written is ever uploaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from assistant.errors import DealAssistantError, QuestionnaireError
+from assistant.models import Audience
+from assistant.questionnaires import (
+    SUPPORTED,
+    Drafter,
+    QuestionnaireSummary,
+    default_output_path,
+    fill_questions,
+    read_questionnaire,
+)
+from assistant.settings import Settings
+from assistant.slack.conversation import split_client
+from assistant.slack.files import FileMessage
+from assistant.slack.rendering import PLACEHOLDER_PREFIX, escape, render_text
+
+log = logging.getLogger(__name__)
+
+PROGRESS_MIN_QUESTIONS = 20  # files with more questions than this get progress updates
+PROGRESS_STEP = 0.1  # share of the drafting between two progress updates
+PROGRESS_SECONDS = 3.0  # least time between two progress updates
+QUIET_SECONDS = 30.0  # most time without an update while drafting goes on
+
+_MB = 1024 * 1024
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_UNSAFE_NAME = re.compile(r"[^\w .()+,-]+")
+_SUPPORTED_TEXT = " or ".join(SUPPORTED)
+
+
+class DraftsForClients(Drafter, Protocol):
+    """What filling from Slack needs from the answering core: drafts, and the clients it knows."""
+
+    def known_clients(self) -> list[str]: ...
+
+
+class QuestionnaireFiller:
+    """The bot's FileHandler: fills the first .xlsx/.docx questionnaire of a message and uploads the copy."""
+
+    def __init__(
+        self,
+        core: DraftsForClients,
+        *,
+        max_bytes: int,
+        max_questions: int,
+        scratch_dir: Path | None = None,
+        progress_seconds: float = PROGRESS_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._core = core
+        self._max_bytes = max_bytes
+        self._max_questions = max_questions
+        self._scratch_dir = scratch_dir
+        self._progress_seconds = progress_seconds
+        self._clock = clock
+
+    def __call__(self, message: FileMessage) -> None:
+        """Fill the message's questionnaire; raises a project error with a one-line reason if it cannot."""
+        files = [_with_details(message, f) for f in message.files]
+        file = _first_supported(files)
+        name = _local_name(file)
+        client = self._client(message)
+        self._check_size(file, name)
+        for_whom = f"*{escape(name)}* for *{escape(client)}*" + _audience_note(message.audience)
+        status = StatusMessage(message)
+        others = " (one file at a time: the other attachments are left out)" if len(files) > 1 else ""
+        status.show(f"{PLACEHOLDER_PREFIX} Filling {for_whom}…{others}")
+        with tempfile.TemporaryDirectory(prefix="deal-questionnaire-", dir=self._scratch_dir) as scratch:
+            path = Path(scratch) / name
+            path.write_bytes(message.download(file, max_bytes=self._max_bytes))
+            questionnaire = read_questionnaire(
+                path, max_bytes=self._max_bytes, max_questions=self._max_questions
+            )
+            count = len(questionnaire.questions)
+            progress = None
+            if count > PROGRESS_MIN_QUESTIONS:
+                progress = DraftingProgress(
+                    status,
+                    f"Filling {for_whom} ({count} questions)",
+                    min_seconds=self._progress_seconds,
+                    clock=self._clock,
+                )
+            summary = fill_questions(
+                questionnaire,
+                default_output_path(path),
+                client=client,
+                audience=message.audience,
+                answerer=self._core,
+                progress=progress,
+            )
+            content = summary.output.read_bytes()
+        _upload(message, summary, content)
+        log.info(
+            "filled %s for %s (%s) in %s: %d questions, %d to review",
+            name,
+            client,
+            message.audience.value,
+            message.channel,
+            summary.questions,
+            summary.needs_review,
+        )
+        status.show(f"✅ Filled {for_whom}: the copy is in this thread for review.")
+
+    def _client(self, message: FileMessage) -> str:
+        named = named_client(message.text, self._core.known_clients())
+        mapped = message.client
+        if mapped and named and named.strip().lower() != mapped.strip().lower():
+            raise DealAssistantError(
+                f"This channel works for {mapped}: questionnaires here are filled only for {mapped}."
+            )
+        client = mapped or named
+        if not client:
+            raise DealAssistantError(
+                'Which client is this questionnaire for? Send it again with "fill this in for <client>".'
+            )
+        return client
+
+    def _check_size(self, file: dict[str, Any], name: str) -> None:
+        size = int(file.get("size") or 0)
+        if size > self._max_bytes:
+            raise QuestionnaireError(f"{name} is {_size(size)}; the limit is {_size(self._max_bytes)}")
+
+
+def questionnaire_filler(settings: Settings, core: DraftsForClients) -> QuestionnaireFiller:
+    """The FileHandler the bot runs with, under the configured size and question limits."""
+    return QuestionnaireFiller(
+        core,
+        max_bytes=int(settings.questionnaire_max_mb * _MB),
+        max_questions=settings.questionnaire_max_questions,
+    )
+
+
+def named_client(text: str, known_clients: list[str]) -> str | None:
+    """The client a message names: "... for <client>" ending one of its sentences, or a known client."""
+    for sentence in _SENTENCE_END.split(text):
+        _, client = split_client(sentence, known_clients)
+        if client:
+            return client
+    lowered = text.lower()
+    for known in sorted(known_clients, key=len, reverse=True):
+        if re.search(r"\b" + re.escape(known.lower()) + r"\b", lowered):
+            return known
+    return None
+
+
+class StatusMessage:
+    """The one message in the thread that says how the filling goes: the bot's placeholder, updated."""
+
+    def __init__(self, message: FileMessage) -> None:
+        self._message = message
+        self._ts = message.placeholder_ts
+
+    def show(self, mrkdwn: str) -> None:
+        """Replace the status text (post it if there is no message yet); Slack errors are only logged."""
+        m, rendered = self._message, render_text(mrkdwn)
+        try:
+            if self._ts is not None:
+                try:
+                    m.web.chat_update(
+                        channel=m.channel, ts=self._ts, text=rendered.text, blocks=rendered.blocks
+                    )
+                    return
+                except SlackApiError as e:
+                    log.warning("chat.update of the status failed (%s); posting instead", _error(e))
+            response = m.web.chat_postMessage(
+                channel=m.channel, thread_ts=m.thread_ts, text=rendered.text, blocks=rendered.blocks
+            )
+            self._ts = str(response["ts"])
+        except SlackClientError:
+            log.warning("cannot show the questionnaire status in %s", m.channel, exc_info=True)
+
+
+class DraftingProgress:
+    """A Progress callback that updates the status message, at most every PROGRESS_STEP of the drafting
+    and `min_seconds`, and at least every QUIET_SECONDS."""
+
+    def __init__(
+        self, status: StatusMessage, label: str, *, min_seconds: float, clock: Callable[[], float]
+    ) -> None:
+        self._status = status
+        self._label = label
+        self._min_seconds = min_seconds
+        self._clock = clock
+        self._shown = 0
+        self._shown_at = clock()
+
+    def __call__(self, done: int, total: int) -> None:
+        if total == 0 or done >= total:
+            return  # the final status replaces the progress
+        now = self._clock()
+        elapsed = now - self._shown_at
+        step = max(1, math.ceil(total * PROGRESS_STEP))
+        due = done == 0 or (done - self._shown >= step and elapsed >= self._min_seconds)
+        if not due and elapsed < QUIET_SECONDS:
+            return
+        self._shown, self._shown_at = done, now
+        self._status.show(
+            f"{PLACEHOLDER_PREFIX} {self._label}: {done} of {total} distinct questions drafted"
+            f" ({done * 100 // total}%)…"
+        )
+
+
+def _with_details(message: FileMessage, file: dict[str, Any]) -> dict[str, Any]:
+    """The full file object: Slack Connect events may carry a stub to complete with files.info."""
+    if file.get("file_access") != "check_file_info" and file.get("name"):
+        return file
+    try:
+        info = message.web.files_info(file=str(file.get("id"))).get("file") or {}
+    except SlackApiError as e:
+        raise DealAssistantError(f"cannot read the attached file's details from Slack ({_error(e)})") from e
+    return {**file, **info}
+
+
+def _first_supported(files: list[dict[str, Any]]) -> dict[str, Any]:
+    for file in files:
+        if Path(str(file.get("name") or "")).suffix.lower() in SUPPORTED:
+            return file
+    names = ", ".join(str(f.get("name") or f.get("id") or "file") for f in files[:3])
+    more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+    raise QuestionnaireError(
+        f"I fill questionnaires saved as {_SUPPORTED_TEXT}; {names}{more} is not one of those. "
+        f"Save it as {_SUPPORTED_TEXT} and send it again."
+    )
+
+
+def _local_name(file: dict[str, Any]) -> str:
+    """The file's name, safe to use in a folder of ours and kept for the filled copy."""
+    original = Path(str(file.get("name") or "")).name
+    suffix = Path(original).suffix.lower()
+    stem = _UNSAFE_NAME.sub("_", Path(original).stem).strip(" ._")[:100]
+    return f"{stem or 'questionnaire'}{suffix}"
+
+
+def _upload(message: FileMessage, summary: QuestionnaireSummary, content: bytes) -> None:
+    name = summary.output.name
+    try:
+        message.upload(name, content, title=name, comment=summary.text())
+    except SlackApiError as e:
+        hint = " (is the files:write scope granted?)" if _error(e) == "missing_scope" else ""
+        raise DealAssistantError(f"could not upload {name} to this thread: {_error(e)}{hint}") from e
+
+
+def _audience_note(audience: Audience) -> str:
+    if audience is Audience.EXTERNAL:
+        return " (external audience here: answers from public documents only)"
+    return ""
+
+
+def _size(count: int) -> str:
+    if count >= _MB:
+        return f"{count / _MB:.3g} MB"
+    return f"{count / 1024:.3g} KB" if count >= 1024 else f"{count} bytes"
+
+
+def _error(e: SlackApiError) -> str:
+    return str(e.response.get("error", e)) if e.response is not None else str(e)
