@@ -37,6 +37,15 @@ def _emit(answer: Answer, as_json: bool) -> None:
         print_answer(answer)
 
 
+def _respond(ctx: typer.Context, mode: str, request: Request, kb: str, as_json: bool) -> None:
+    if not request.question.strip():
+        fail("the question is empty")
+    with user_errors():
+        assistant = build_assistant(settings_of(ctx), version=kb)
+        answer = assistant.draft(request) if mode == "draft" else assistant.ask(request)
+    _emit(answer, as_json)
+
+
 def register(app: typer.Typer) -> None:
     """Add ask and draft."""
 
@@ -50,11 +59,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the structured result."),
     ) -> None:
         """Answer a question with citations from the knowledge base."""
-        if not question.strip():
-            fail("the question is empty")
-        with user_errors():
-            assistant = build_assistant(settings_of(ctx), version=kb)
-            _emit(assistant.ask(Request(question=question, audience=audience, client=client)), as_json)
+        _respond(ctx, "ask", Request(question=question, audience=audience, client=client), kb, as_json)
 
     @app.command()
     def draft(
@@ -66,8 +71,4 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the structured result."),
     ) -> None:
         """Draft an RFP-ready answer for a client, with its confidence and sources."""
-        if not question.strip():
-            fail("the question is empty")
-        with user_errors():
-            assistant = build_assistant(settings_of(ctx), version=kb)
-            _emit(assistant.draft(Request(question=question, audience=audience, client=client)), as_json)
+        _respond(ctx, "draft", Request(question=question, audience=audience, client=client), kb, as_json)
