@@ -43,7 +43,7 @@ class Calibration:
     approved_min: float = 0.72
     restricted_min: float = 0.5
     high: float = 0.60
-    medium: float = 0.50
+    medium: float = 0.45
     support_margin: float = 0.2
     max_support: int = 6
     ask_sentences: int = 4

@@ -150,20 +150,35 @@ def render_cited(composition: Composition, number_of: Callable[[ScoredChunk], in
     parts = []
     if composition.approved:
         parts.append(f"{_approved_text(composition.approved)} [{number_of(composition.approved)}]")
-    parts += [f"{_as_sentence(s.text)} [{number_of(s.chunk)}]" for s in composition.sentences]
+    parts += [f"{_as_sentence(readable(s))} [{number_of(s.chunk)}]" for s in composition.sentences]
     return " ".join(parts)
 
 
 def render_prose(composition: Composition) -> str:
     """Proposal prose without citation markers (sources are listed under it)."""
     parts = [_approved_text(composition.approved)] if composition.approved else []
-    parts += [_as_sentence(s.text) for s in composition.sentences]
+    parts += [_as_sentence(readable(s)) for s in composition.sentences]
     return " ".join(parts)
 
 
 def _approved_text(chunk: ScoredChunk) -> str:
     text = chunk.chunk.text
     return text.split("\nA:", 1)[1].strip() if "\nA:" in text else text
+
+
+def readable(sentence: Sentence) -> str:
+    """A table row as a phrase: "Measure: Uptime | Commitment: 99.9%" reads "Uptime: 99.9%".
+
+    Only labels are dropped, never values, so every fact of the row is still shown word for word.
+    """
+    if sentence.chunk.chunk.kind != "table" or " | " not in sentence.text:
+        return sentence.text
+    cells = [c.strip() for c in sentence.text.split(" | ")]
+    values = [c.split(": ", 1)[1] if ": " in c else c for c in cells]
+    if len(values) == 2:
+        return f"{values[0]}: {values[1]}"
+    rest = "; ".join(cells[1:])
+    return f"{values[0]} ({rest})"
 
 
 def _as_sentence(text: str) -> str:
