@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from assistant.access import forbidden_clients, mentions_any, name_pattern, scope_for
+from assistant.catalog import client_key
 from assistant.composing import Composition, render_cited, render_prose, select_sentences
 from assistant.freshness import is_overdue, prefer_newest, review_notes
 from assistant.models import Answer, Audience, Citation, Confidence, Request, ScoredChunk, Status
@@ -106,6 +107,7 @@ class Assistant:
             return self._not_found(base, request, retrieval, visible)
 
         current, fresh_notes = prefer_newest(visible, self.retriever.superseded())
+        fresh_notes = self._client_notes(request) + fresh_notes
         if not current:
             return self._not_found(base, request, retrieval, visible)
         support = self._support(current)
@@ -118,6 +120,18 @@ class Assistant:
 
             answer = generate_answer(self.chat_model, request, answer, support, guard, self._citation)
         return answer
+
+    def _client_notes(self, request: Request) -> list[str]:
+        """Say so when the named client has no documents (a prospect, or a misspelt name)."""
+        if not request.client:
+            return []
+        known = {client_key(c) for c in self.known_clients()}
+        if client_key(request.client) in known:
+            return []
+        return [
+            f"No documents for the client '{request.client}' in the knowledge base: this uses offerings "
+            "and approved answers only (check the spelling if it is an existing client)."
+        ]
 
     def _support(self, visible: list[ScoredChunk]) -> list[ScoredChunk]:
         best = max(s.similarity for s in visible)

@@ -191,3 +191,12 @@ def test_ask_json_prints_the_documented_structure(demo_settings: Settings) -> No
     )
     assert [r["rank"] for r in data["retrieved"]] == list(range(1, len(data["retrieved"]) + 1))
     assert {"source", "chunk_id", "score", "text"} <= set(data["retrieved"][0])
+
+
+def test_unknown_client_is_named_in_a_note_and_treated_as_a_prospect(demo_assistant: Assistant) -> None:
+    draft = demo_assistant.draft(Request(question="How do you protect PHI?", client="Pinecrst Health"))
+    assert draft.status is Status.ANSWERED
+    assert any("No documents for the client 'Pinecrst Health'" in n for n in draft.notes)
+    assert all(s.chunk.meta.client is None for s in draft.retrieved)  # not even the real Pinecrest's SOW
+    known = demo_assistant.draft(Request(question="How do you protect PHI?", client="Pinecrest Health"))
+    assert not any("No documents for the client" in n for n in known.notes)
