@@ -86,6 +86,8 @@ def print_result(result: BenchResult) -> None:
             if f.reference is not None:
                 line += f"  vs {f.reference.name} {number(f.reference.value, f.reference.unit)}"
                 line += f" ({f.ratio:.2f}×)" if f.ratio is not None else ""
+            if f.note and f.note != "reference":
+                line += f"  [dim]({f.note})[/]"
             if f.target is not None:
                 line += f"  target {f.target.describe(f.unit)}: " + (
                     "[green]pass[/]" if f.passed else "[red]miss[/]"
