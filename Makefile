@@ -37,4 +37,4 @@ bench: install-dev
 	$(BIN)/deal-assistant bench
 
 clean:
-	rm -rf $(VENV) .deal-assistant reports bench-results.json
+	rm -rf $(VENV) .deal-assistant reports bench-results.json bench-results.md bench-retrieval-latency.png

@@ -152,7 +152,7 @@ class Assistant:
             (s for s in support if s.chunk.kind == "qa" and s.similarity >= cal.approved_min), None
         )
         limit = cal.draft_sentences if mode == "draft" else cal.ask_sentences
-        embed = self.retriever.embedder.embed
+        embed = self.retriever.embedder.embed_cached
         margin = cal.draft_margin if mode == "draft" else cal.sentence_margin
         selection = select_sentences(question, retrieval.vector, support, embed, limit, margin)
         sentences = selection.sentences

@@ -42,6 +42,14 @@ STOPWORDS = frozenset(
 _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.%$']*")
 
 
+COMMON_TERM_MIN_DOCS = 2000  # a term must match more chunks than this ...
+COMMON_TERM_SHARE = 0.10  # ... and more than this share of them to be left out of a keyword query
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', "") + '"'
+
+
 def client_key(client: str | None) -> str:
     """The normalised form used to compare client names ("" for documents without a client)."""
     return " ".join((client or "").casefold().split())
@@ -76,6 +84,7 @@ class Catalog:
         uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._lock = threading.Lock()
+        self._total: int | None = None
         if not readonly:
             self._db.executescript(SCHEMA)
 
@@ -120,6 +129,7 @@ class Catalog:
 
     def replace_file(self, record: FileRecord, chunks: list[Chunk], bodies: list[str]) -> None:
         """Put a file and its chunks in place of whatever the catalog held for it, atomically."""
+        self._total = None
         with self._lock, self._db:
             self._delete_file(record.source)
             self._db.execute(
@@ -151,6 +161,7 @@ class Catalog:
                 self._db.execute("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, body))
 
     def remove_file(self, source: str) -> None:
+        self._total = None
         with self._lock, self._db:
             self._delete_file(source)
 
@@ -203,6 +214,35 @@ class Catalog:
                     out[r.source] = (newest.source, str(newest.meta["effective_date"]))
         return out
 
+    def _selective(self, terms: list[str]) -> list[str]:
+        """Drop terms that match a large share of a large corpus (the rarest one is always kept).
+
+        Ranking cost grows with the rows a term matches, while such a term's BM25 weight is close to
+        nothing: the same cut-off as a search engine's common-terms query. Small corpora are unaffected.
+        """
+        if len(terms) < 2:
+            return terms
+        with self._lock:
+            total = self._chunk_total()
+            if total <= COMMON_TERM_MIN_DOCS:
+                return terms
+            df = {
+                t: int(
+                    self._db.execute(
+                        "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (_quoted(t),)
+                    ).fetchone()[0]
+                )
+                for t in terms
+            }
+        limit = max(COMMON_TERM_MIN_DOCS, COMMON_TERM_SHARE * total)
+        kept = [t for t in terms if df[t] <= limit]
+        return kept or [min(terms, key=lambda t: df[t])]
+
+    def _chunk_total(self) -> int:
+        if self._total is None:
+            self._total = int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        return self._total
+
     def keyword_search(
         self,
         query: str,
@@ -211,10 +251,10 @@ class Catalog:
         client_keys: tuple[str, ...] | None = None,
     ) -> list[tuple[str, float]]:
         """BM25 ranking of chunks for the query's content terms, best first, scores normalised to 0..1."""
-        terms = keyword_terms(query)
+        terms = self._selective(keyword_terms(query))
         if not terms:
             return []
-        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        match = " OR ".join(_quoted(t) for t in terms)
         sql = (
             "SELECT c.id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
             " WHERE chunks_fts MATCH ?"

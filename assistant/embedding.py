@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 BATCH_SIZE = 64
+CACHE_SIZE = 20_000  # sentence vectors kept for the composer (~30 MB)
 
 
 class Embedder:
@@ -28,6 +30,8 @@ class Embedder:
         self.dimensions = int(model.get_embedding_dimension() or 384)
         self.name = "all-MiniLM-L6-v2"
         self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     @classmethod
     def load(cls) -> Embedder:
@@ -62,6 +66,28 @@ class Embedder:
             if progress:
                 progress(len(idx))
         return out
+
+    def embed_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """Like `embed`, remembering recent texts: the composer re-reads the same sentences often."""
+        with self._cache_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            fresh = self.embed(missing)
+            with self._cache_lock:
+                for text, vec in zip(missing, fresh, strict=True):
+                    self._cache[text] = vec
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        with self._cache_lock:
+            out = []
+            for t in texts:
+                vec = self._cache.get(t)
+                if vec is None:  # evicted meanwhile by another thread's batch
+                    vec = self.embed([t])[0]
+                else:
+                    self._cache.move_to_end(t)
+                out.append(vec)
+        return np.stack(out) if out else np.zeros((0, self.dimensions), dtype=np.float32)
 
     def embed_one(self, text: str) -> np.ndarray:
         """Embed a single query."""

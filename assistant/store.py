@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 QUESTION_VECTOR_SUFFIX = "#q"  # id suffix of the extra vector for an answer-library row's question
 COPY_BATCH = 2000
+OVERFETCH = 4  # unfiltered results fetched per wanted result before falling back to a filtered search
 ADD_BATCH = 2000
 
 
@@ -30,6 +31,12 @@ class VectorFilter:
 
     confidentiality: tuple[str, ...] | None = None
     client_keys: tuple[str, ...] | None = None  # "" stands for documents without a client
+
+    def admits(self, metadata: dict[str, Any]) -> bool:
+        """Whether a vector with this metadata passes the filter."""
+        if self.confidentiality is not None and metadata.get("confidentiality") not in self.confidentiality:
+            return False
+        return self.client_keys is None or metadata.get("client_key") in self.client_keys
 
     def to_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
@@ -98,20 +105,25 @@ class VectorCollection:
 
     def __init__(self, collection: Any) -> None:
         self._col = collection
+        self._count: int | None = None  # counting costs ~10 ms at 100k vectors: cached until a write
 
     @property
     def name(self) -> str:
         return str(self._col.name)
 
     def count(self) -> int:
-        return int(self._col.count())
+        if self._count is None:
+            self._count = int(self._col.count())
+        return self._count
 
     def add(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+        self._count = None
         for start in range(0, len(ids), ADD_BATCH):
             end = start + ADD_BATCH
             self._col.add(ids=ids[start:end], embeddings=vectors[start:end], metadatas=metadatas[start:end])
 
     def delete(self, ids: list[str]) -> None:
+        self._count = None
         for start in range(0, len(ids), ADD_BATCH):
             self._col.delete(ids=ids[start : start + ADD_BATCH])
 
@@ -135,16 +147,28 @@ class VectorCollection:
         }
 
     def query(self, vector: np.ndarray, k: int, where: VectorFilter | None = None) -> list[tuple[str, float]]:
-        """Nearest chunk ids with cosine similarity, best first."""
+        """Nearest chunk ids with cosine similarity, best first.
+
+        A filtered search is slow in Chroma at scale (~120 ms p95 at 100k vectors against ~10 ms
+        unfiltered), so a filter is first applied to an over-fetched unfiltered search, and the
+        filtered search runs only when that does not yield `k` matches.
+        """
         n = min(k, self.count())
         if n <= 0:
             return []
+        if where is None or where.to_where() is None:
+            return self._query(vector, n, None)[0]
+        wide, metadatas = self._query(vector, min(n * OVERFETCH, self.count()), None)
+        kept = [hit for hit, meta in zip(wide, metadatas, strict=True) if where.admits(meta)]
+        if len(kept) >= n or len(wide) == self.count():
+            return kept[:n]
+        return self._query(vector, n, where.to_where())[0]
+
+    def _query(
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None
+    ) -> tuple[list[tuple[str, float]], list[dict[str, Any]]]:
         got = self._col.query(
-            query_embeddings=[vector],
-            n_results=n,
-            where=where.to_where() if where else None,
-            include=["distances"],
+            query_embeddings=[vector], n_results=n, where=where, include=["distances", "metadatas"]
         )
-        ids = got["ids"][0]
-        distances = got["distances"][0]
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+        hits = [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+        return hits, [dict(m or {}) for m in got["metadatas"][0]]

@@ -1,0 +1,60 @@
+"""The store and catalog edges: filtered vector search and keyword search behave like their plain forms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from assistant.catalog import Catalog, FileRecord
+from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta
+from assistant.store import ChromaConnection, VectorFilter
+
+
+def unit(rng: np.random.Generator, n: int) -> np.ndarray:
+    v = rng.standard_normal((n, 384)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_filtered_query_returns_what_chromas_own_filter_returns(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    collection = ChromaConnection.open(tmp_path, None).create("deal_kb_test")
+    vectors = unit(rng, 400)
+    metas = [
+        {
+            "confidentiality": "public" if i % 3 == 0 else "confidential",
+            "client_key": "acme" if i == 7 else "",
+        }
+        for i in range(400)
+    ]
+    collection.add([f"c{i}" for i in range(400)], vectors, metas)
+    query = unit(rng, 1)[0]
+    for where in (
+        VectorFilter(confidentiality=("public",)),  # common: answered from the over-fetched search
+        VectorFilter(client_keys=("acme",)),  # rare: falls back to Chroma's filtered search
+        VectorFilter(confidentiality=("public",), client_keys=("", "acme")),
+    ):
+        ours = collection.query(query, 10, where)
+        truth = collection._query(query, 10, where.to_where())[0]
+        assert [cid for cid, _ in ours] == [cid for cid, _ in truth]
+        assert all(where.admits(metas[int(cid[1:])]) for cid, _ in ours)
+
+
+def _chunk(i: int, text: str) -> Chunk:
+    meta = DocumentMeta(title="Doc", confidentiality=Confidentiality.PUBLIC)
+    return Chunk(
+        id=f"k{i}", source=f"offerings/d{i}.md", doc_type=DocType.OFFERING, position=0, text=text, meta=meta
+    )
+
+
+def test_keyword_search_on_a_large_corpus_ignores_terms_most_chunks_contain(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    texts = [f"mail piece number {i} leaves the dock" for i in range(2500)] + ["braille mail statements"]
+    for i, text in enumerate(texts):
+        chunk = _chunk(i, text)
+        record = FileRecord(chunk.source, str(i), 1, "offering", {}, 1, "2026-01-01")
+        catalog.replace_file(record, [chunk], [text])
+    hits = catalog.keyword_search("braille mail", 5)
+    assert [cid for cid, _ in hits] == ["k2500"]  # "mail" (in every chunk) no longer ranks 2,500 rows
+    only_common = catalog.keyword_search("mail dock", 3)
+    assert len(only_common) == 3  # when every term is common, the rarest one is still searched
