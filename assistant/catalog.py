@@ -85,6 +85,7 @@ class Catalog:
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         self._total: int | None = None
+        self._df: dict[str, int] = {}  # term -> chunks containing it (reset on every write)
         if not readonly:
             self._db.executescript(SCHEMA)
 
@@ -130,6 +131,7 @@ class Catalog:
     def replace_file(self, record: FileRecord, chunks: list[Chunk], bodies: list[str]) -> None:
         """Put a file and its chunks in place of whatever the catalog held for it, atomically."""
         self._total = None
+        self._df.clear()
         with self._lock, self._db:
             self._delete_file(record.source)
             self._db.execute(
@@ -162,6 +164,7 @@ class Catalog:
 
     def remove_file(self, source: str) -> None:
         self._total = None
+        self._df.clear()
         with self._lock, self._db:
             self._delete_file(source)
 
@@ -237,6 +240,16 @@ class Catalog:
         limit = max(COMMON_TERM_MIN_DOCS, COMMON_TERM_SHARE * total)
         kept = [t for t in terms if df[t] <= limit]
         return kept or [min(terms, key=lambda t: df[t])]
+
+    def _document_frequency(self, term: str) -> int:
+        if term not in self._df:
+            row = self._db.execute(
+                "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (_quoted(term),)
+            )
+            if len(self._df) > 50_000:
+                self._df.clear()
+            self._df[term] = int(row.fetchone()[0])
+        return self._df[term]
 
     def _chunk_total(self) -> int:
         if self._total is None:
