@@ -165,16 +165,8 @@ class Assistant:
     def _finish(
         self, base: Answer, composition: Composition, evidence: float, notes: list[str], mode: Mode
     ) -> Answer:
-        cited: list[ScoredChunk] = []
-
-        def number_of(chunk: ScoredChunk) -> int:
-            if chunk not in cited:
-                cited.append(chunk)
-            return cited.index(chunk) + 1
-
-        text = render_cited(composition, number_of)
-        if mode == "draft":
-            text = render_prose(composition)
+        cited = composition.cited()
+        text = render_prose(composition) if mode == "draft" else render_cited(composition)
         citations = [self._citation(i + 1, s) for i, s in enumerate(cited)]
         return base.model_copy(
             update={

@@ -42,6 +42,11 @@ class Composition:
     sentences: list[Sentence]
     approved: ScoredChunk | None = None  # an answer-library row reused verbatim
 
+    def cited(self) -> list[ScoredChunk]:
+        """The chunks this composition cites, in order of first appearance (citation [1] first)."""
+        chunks = ([self.approved] if self.approved else []) + [s.chunk for s in self.sentences]
+        return list({id(c): c for c in chunks}.values())
+
 
 def sentences_of(line: str) -> list[str]:
     """Split a line of prose into sentences, not breaking after abbreviations such as "p.m." or "e.g."."""
@@ -145,12 +150,13 @@ def _repeats(a: Sentence, b: Sentence) -> bool:
     return len(wa & wb) / len(wa | wb) >= 0.8
 
 
-def render_cited(composition: Composition, number_of: Callable[[ScoredChunk], int]) -> str:
-    """Answer text with a citation marker after each claim."""
+def render_cited(composition: Composition) -> str:
+    """Answer text with a citation marker after each claim, numbered as in `Composition.cited`."""
+    number = {id(c): n for n, c in enumerate(composition.cited(), start=1)}
     parts = []
     if composition.approved:
-        parts.append(f"{_approved_text(composition.approved)} [{number_of(composition.approved)}]")
-    parts += [f"{_as_sentence(readable(s))} [{number_of(s.chunk)}]" for s in composition.sentences]
+        parts.append(f"{_approved_text(composition.approved)} [{number[id(composition.approved)]}]")
+    parts += [f"{_as_sentence(readable(s))} [{number[id(s.chunk)]}]" for s in composition.sentences]
     return " ".join(parts)
 
 

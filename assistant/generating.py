@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from assistant.access import mentions_any
 from assistant.catalog import keyword_terms
+from assistant.composing import keyword_overlap
 from assistant.freshness import review_notes
 from assistant.models import Answer, Citation, Request, ScoredChunk, Status
 
@@ -88,11 +89,9 @@ def check_output(text: str, sources: list[ScoredChunk], guard: re.Pattern[str] |
         return "the answer names another client"
     if looks_like_injection(plain):
         return "the answer talks about its instructions"
-    terms = keyword_terms(plain)
-    lowered = cited_text.lower()
-    grounded = sum(1 for t in terms if t[:5] in lowered)
-    if terms and grounded / len(terms) < MIN_GROUNDED_TERMS:
-        return f"only {grounded} of {len(terms)} content words appear in the cited sources"
+    grounded = keyword_overlap(plain, cited_text)
+    if keyword_terms(plain) and grounded < MIN_GROUNDED_TERMS:
+        return f"only {grounded:.0%} of its content words appear in the cited sources"
     return None
 
 

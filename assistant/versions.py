@@ -102,14 +102,11 @@ class Registry:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def next_name(self) -> str:
-        numbers = [0]
+        names = list(self.state().versions)
         if self.root.exists():
-            for p in self.root.iterdir():
-                m = _NAME.match(p.name.removeprefix(".building-"))
-                if m:
-                    numbers.append(int(m.group(1)))
-        numbers += [int(_NAME.match(n).group(1)) for n in self.state().versions if _NAME.match(n)]  # type: ignore[union-attr]
-        return f"v{max(numbers) + 1:04d}"
+            names += [p.name.removeprefix(".building-") for p in self.root.iterdir()]
+        numbers = [int(m.group(1)) for m in map(_NAME.match, names) if m]
+        return f"v{max(numbers, default=0) + 1:04d}"
 
     def building_folder(self, name: str) -> Path:
         return self.root / f".building-{name}"
@@ -163,7 +160,9 @@ class Registry:
         """Versions to keep: live, staged and the most recent history entries."""
         state = self.state()
         keep_names = {n for n in (state.live, state.staged) if n}
-        keep_names.update(state.history[-max(0, keep - len(keep_names)) :] if keep > len(keep_names) else [])
+        room = keep - len(keep_names)
+        if room > 0:
+            keep_names.update(state.history[-room:])
         return keep_names
 
     def forget(self, names: set[str]) -> None:

@@ -29,7 +29,6 @@ def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
     """Split text at paragraph, then sentence, then word boundaries into pieces of at most `limit` chars."""
     if len(text) <= limit:
         return [text]
-    pieces: list[str] = []
     for unit_sep, units in (
         ("\n", text.split("\n")),
         (" ", _SENTENCE_END.split(text)),
@@ -38,8 +37,7 @@ def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
         if all(len(u) <= limit for u in units) and len(units) > 1:
             return _pack(units, unit_sep, limit)
     # A single word longer than the limit (e.g. a URL): cut hard.
-    pieces = [text[i : i + limit] for i in range(0, len(text), limit)]
-    return pieces
+    return [text[i : i + limit] for i in range(0, len(text), limit)]
 
 
 def _pack(units: list[str], sep: str, limit: int) -> list[str]:

@@ -13,6 +13,7 @@ from assistant.answering import Assistant
 from assistant.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import build_assistant, run_ingest, shared_embedder
+from tests.fakeslack import FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -49,6 +50,14 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) 
 @pytest.fixture(scope="session")
 def demo_assistant(demo_settings: Settings, embedder: Embedder) -> Assistant:
     return build_assistant(demo_settings, clock=lambda: TODAY, embedder=embedder)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    """A fake Slack Web API on a loopback port; fails the test if the bot called a method it does not know."""
+    with FakeSlack() as slack:
+        yield slack
+        assert slack.unexpected() == [], "the bot called Web API methods the fake does not know"
 
 
 @pytest.fixture

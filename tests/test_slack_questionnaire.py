@@ -58,13 +58,6 @@ channels:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    with FakeSlack() as slack:
-        yield slack
-        assert slack.unexpected() == [], "the bot called Web API methods the fake does not know"
-
-
-@pytest.fixture
 def bot_settings(demo_settings: Settings, tmp_path: Path) -> Settings:
     channels = tmp_path / "channels.yaml"
     channels.write_text(CHANNELS_YAML, encoding="utf-8")
