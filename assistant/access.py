@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from assistant.catalog import client_key
 from assistant.models import Audience, Confidentiality, Request
 from assistant.retrieval import Scope
+from assistant.text import client_key
 
 
 def scope_for(request: Request) -> Scope:
@@ -47,6 +47,15 @@ def name_pattern(names: list[str]) -> re.Pattern[str] | None:
         return None
     alternatives = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
     return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+def partial_name_pattern(name: str) -> re.Pattern[str] | None:
+    """A client named in part: its distinctive first word, or any two consecutive words of its name
+    ("the credit union statements deal" for "Summit Valley Credit Union"). For routing an internal
+    question to that client's documents, never for confidentiality (use `name_pattern`)."""
+    words = name.split()
+    pairs = [" ".join(words[i : i + 2]) for i in range(len(words) - 1)]
+    return name_pattern([name, *pairs])
 
 
 def mentions_any(text: str, pattern: re.Pattern[str] | None) -> bool:

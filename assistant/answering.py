@@ -1,5 +1,7 @@
-"""The answering core: retrieve within the request's scope, decide, compose a cited answer or a draft.
+"""The answering core: work out what is asked, retrieve within the request's scope, decide, compose.
 
+A message may hold several questions; each part is answered on its own evidence, or gets an explicit
+"the knowledge base does not say", or "can't be shared here" when only restricted documents answer it.
 The core knows nothing of Slack, the terminal or the environment; the bot, the CLI and the evals call
 `Assistant.ask` and `Assistant.draft` and read the `Answer` they return.
 """
@@ -10,17 +12,35 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from assistant.access import forbidden_clients, mentions_any, name_pattern, scope_for
-from assistant.catalog import client_key
-from assistant.composing import Composition, render_cited, render_prose, select_sentences
-from assistant.freshness import is_overdue, prefer_newest, review_notes
+from assistant.access import forbidden_clients, mentions_any, name_pattern, partial_name_pattern, scope_for
+from assistant.composing import (
+    Composition,
+    Selecting,
+    Selection,
+    keyword_overlap,
+    render_cited,
+    render_prose,
+    select_sentences,
+)
+from assistant.freshness import is_overdue, review_notes, superseded_note, visible_supersessions
 from assistant.models import Answer, Audience, Citation, Confidence, Request, ScoredChunk, Status
-from assistant.retrieval import Retrieval, Retriever
+from assistant.questions import (
+    QuestionPart,
+    asked_text,
+    asks_for_client_names,
+    is_specific,
+    question_parts,
+    salient_terms,
+)
+from assistant.retrieval import Prior, Retrieval, Retriever, Scope
+from assistant.text import client_key
+from assistant.tuning import Tuning
 
 if TYPE_CHECKING:
+    import numpy as np
     from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
@@ -29,28 +49,38 @@ Mode = Literal["ask", "draft"]
 _FOLLOW_UP = re.compile(
     r"^(what|how)\s+about\b|^(and|also|same|ok|okay)\b|\b(it|that|those|this|them|they)\b", re.I
 )
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|cannot|can't|doesn't|don't|isn't|aren't|won't|neither|nor)\b", re.I
+)
+_REFERS_BACK = re.compile(r"\b(?:there|they|them|their|it|its|that|those|he|she)\b", re.I)
+_CONFIDENCE_ORDER = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
+
+
+@dataclass
+class PartResult:
+    """How one question of a message was answered."""
+
+    part: QuestionPart
+    status: Status
+    composition: Composition | None = None
+    confidence: Confidence | None = None
+    message: str = ""  # for a part that is not answered: what to say instead
+    notes: list[str] = field(default_factory=list)
+    visible: list[ScoredChunk] = field(default_factory=list)
+    support: list[ScoredChunk] = field(default_factory=list)
+    missing_terms: list[str] = field(default_factory=list)
+    score: float | None = None  # the evidence score (similarity plus coverage bonus)
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """Evidence thresholds on cosine similarity (all-MiniLM-L6-v2), calibrated on the demo evals.
+class Context:
+    """What the whole request shares: scope, name guard and the retrieval prior (computed once)."""
 
-    `answer_min` separates answerable from unanswerable questions; `approved_min` is how close an
-    answer-library row's question must be to reuse its approved answer; `high`/`medium` grade confidence.
-    """
-
-    retrieval_floor: float = 0.25
-    answer_min: float = 0.42
-    approved_min: float = 0.72
-    restricted_min: float = 0.5
-    high: float = 0.60
-    medium: float = 0.45
-    support_margin: float = 0.2
-    max_support: int = 6
-    ask_sentences: int = 4
-    draft_sentences: int = 8
-    sentence_margin: float = 0.2
-    draft_margin: float = 0.35  # RFP answers are fuller than a Slack reply
+    request: Request
+    mode: Mode
+    scope: Scope
+    guard: re.Pattern[str] | None
+    prior: Prior
 
 
 class Assistant:
@@ -63,13 +93,13 @@ class Assistant:
         clock: Callable[[], dt.date] = dt.date.today,
         chat_model: BaseChatModel | None = None,
         top_k: int = 8,
-        calibration: Calibration | None = None,
+        tuning: Tuning | None = None,
     ) -> None:
         self.retriever = retriever
         self.clock = clock
         self.chat_model = chat_model
         self.top_k = top_k
-        self.calibration = calibration or Calibration()
+        self.tuning = tuning or Tuning()
 
     # ---- public API ------------------------------------------------------------------------
     def ask(self, request: Request) -> Answer:
@@ -86,44 +116,245 @@ class Assistant:
 
     # ---- pipeline --------------------------------------------------------------------------
     def _respond(self, request: Request, mode: Mode) -> Answer:
+        known = self.known_clients()
+        guard = name_pattern(forbidden_clients(request, known))
+        context = Context(request, mode, scope_for(request), guard, self._prior(request, known))
         query = retrieval_query(request)
-        scope = scope_for(request)
-        retrieval = self.retriever.retrieve(query, scope, self.top_k)
-        guard = name_pattern(forbidden_clients(request, self.known_clients()))
-        if mentions_any(request.question, guard):
-            return self._restricted(request, mode, retrieval)
-        visible = [s for s in retrieval.chunks if not mentions_any(s.chunk.text, guard)]
-        best = visible[0].similarity if visible else 0.0
+        asked = asked_text(query)
+        parts = question_parts(asked) if query == request.question else [question_parts(asked)[0]]
+        results: list[PartResult] = []
+        for part in parts:
+            if results and results[-1].status is Status.RESTRICTED and _REFERS_BACK.search(part.text):
+                results.append(PartResult(part, Status.RESTRICTED))  # "...Alderbrook's. How many are there?"
+            else:
+                results.append(self._answer_part(context, part, known))
+        answer = self._assemble(context, results)
+        if self.chat_model is not None and answer.status is Status.ANSWERED and len(results) == 1:
+            from assistant.generating import generate_answer
+
+            support = results[0].support
+            answer = generate_answer(self.chat_model, request, answer, support, guard, self._citation)
+        return answer
+
+    def _prior(self, request: Request, known: list[str]) -> Prior:
+        """General questions prefer general documents; a client's question prefers that client's."""
+        about = request.client
+        if about is None and request.audience is Audience.INTERNAL:
+            named = [c for c in known if mentions_any(request.question, partial_name_pattern(c))]
+            about = named[0] if len(named) == 1 else None
+            codes = [t for t in salient_terms(request.question) if any(ch.isdigit() for ch in t)]
+            if about is None and codes:
+                about = self.retriever.client_of(codes[0])
+        general = not is_specific(request.question)
+        return Prior(client_key(about) if about else None, self.tuning.client_prior, general)
+
+    def _answer_part(self, context: Context, part: QuestionPart, known: list[str]) -> PartResult:
+        request, cal = context.request, self.tuning
+        if mentions_any(part.text, context.guard) or (
+            request.audience is Audience.EXTERNAL and asks_for_client_names(part.text)
+        ):
+            return PartResult(part, Status.RESTRICTED)
+        retrieval = self.retriever.retrieve(part.text, context.scope, self.top_k, prior=context.prior)
+        visible = [s for s in retrieval.chunks if not _names_forbidden(s, context.guard)]
+        names = name_pattern([c for c in [*known, request.client] if c])
+        unknown = [
+            t
+            for t in salient_terms(part.text)
+            if not mentions_any(t, names) and self.retriever.term_frequency(t) == 0
+        ]
+        result = PartResult(part, Status.NOT_FOUND, visible=visible, missing_terms=unknown)
+        if unknown or not visible or visible[0].similarity < cal.retrieval_floor:
+            return self._refusal(context, result, retrieval)
+        support = self._support(visible)
+        newer = self._successors(context, support, retrieval.vector)
+        have = {s.chunk.id for s in support}
+        support += [n for chunks in newer.values() for n in chunks if n.chunk.id not in have]
+        selection, approved = self._select(context, part, retrieval, support, newer)
+        score = selection.best_similarity + cal.coverage_weight * selection.coverage
+        if approved is not None:
+            score = max(score, approved.similarity + cal.coverage_weight)
+        result.score = score
+        if score < cal.answer_min or not (selection.sentences or approved):
+            return self._refusal(context, result, retrieval)
+        sentences = selection.sentences
+        if approved is not None:
+            sentences = [s for s in sentences if s.chunk is not approved][: max(0, self._limit(context) - 2)]
+        composition = Composition(sentences, approved=approved)
+        result.status = Status.ANSWERED
+        result.composition = composition
+        result.support = support
+        result.visible = visible + [s for s in support if s not in visible]
+        answers_kind = part.kind != "quantity" or any(ch.isdigit() for s in sentences for ch in s.text)
+        result.confidence = self._confidence(composition, score, approved is not None, answers_kind)
+        result.notes = [self._superseded_note(s, support) for s in selection.superseded]
+        result.message = _verdict(part, selection, approved)
+        return result
+
+    def _limit(self, context: Context) -> int:
+        return self.tuning.draft_sentences if context.mode == "draft" else self.tuning.ask_sentences
+
+    def _select(
+        self,
+        context: Context,
+        part: QuestionPart,
+        retrieval: Retrieval,
+        support: list[ScoredChunk],
+        newer: dict[str, list[ScoredChunk]],
+    ) -> tuple[Selection, ScoredChunk | None]:
+        cal = self.tuning
+        draft = context.mode == "draft"
+        how = Selecting(
+            limit=self._limit(context),
+            section_margin=cal.draft_margin if draft else cal.section_margin,
+            other_margin=cal.draft_other_margin if draft else cal.other_margin,
+            list_items=cal.list_items,
+            wants_number=part.kind == "quantity",
+            same_statement=cal.same_statement,
+            prior=context.prior.adjustment,
+        )
+        embed = self.retriever.embedder.embed_cached
+        selection = select_sentences(part.text, retrieval.vector, support, embed, how, newer)
+        approved = next(
+            (
+                s
+                for s in support
+                if s.chunk.kind == "qa" and s.similarity >= cal.approved_min and s.chunk.source not in newer
+            ),
+            None,
+        )
+        return selection, approved
+
+    def _successors(
+        self, context: Context, support: list[ScoredChunk], vector: np.ndarray
+    ) -> dict[str, list[ScoredChunk]]:
+        """For each superseded document among the support, the newer document's closest chunks."""
+        scope = context.scope
+        active = visible_supersessions(
+            self.retriever.supersessions(), scope.confidentiality, scope.client_keys
+        )
+        out: dict[str, list[ScoredChunk]] = {}
+        for source in dict.fromkeys(s.chunk.source for s in support):
+            if source in active:
+                chunks = self.retriever.chunks_of(active[source].new, vector, 3)
+                out[source] = [c for c in chunks if not _names_forbidden(c, context.guard)]
+        return out
+
+    def _superseded_note(self, old_source: str, support: list[ScoredChunk]) -> str:
+        s = self.retriever.supersessions()[old_source]
+        title = next((c.chunk.meta.title for c in support if c.chunk.source == old_source), old_source)
+        return superseded_note(title, s)
+
+    def _support(self, visible: list[ScoredChunk]) -> list[ScoredChunk]:
+        best = max(s.similarity for s in visible)
+        floor = max(self.tuning.retrieval_floor, best - self.tuning.support_margin)
+        return [s for s in visible if s.similarity >= floor][: self.tuning.max_support]
+
+    def _confidence(
+        self, composition: Composition, score: float, approved: bool, answers_kind: bool
+    ) -> Confidence:
+        """Graded from evidence, never self-rated: an approved library answer, or a strong match whose
+        sources agree, is high; a strong match that has the kind of answer asked for (a number for "how
+        many") is medium; anything weaker is low, and needs review."""
+        cal = self.tuning
+        sources = {s.chunk.source for s in composition.cited()}
+        if approved or (score >= cal.high and len(sources) >= 2 and answers_kind):
+            return Confidence.HIGH
+        if score >= cal.medium and answers_kind:
+            return Confidence.MEDIUM
+        return Confidence.LOW
+
+    def _refusal(self, context: Context, result: PartResult, retrieval: Retrieval) -> PartResult:
+        """Not found, or restricted when only documents out of this request's scope answer it."""
+        if not context.scope.unrestricted and not result.missing_terms:
+            wider = self.retriever.retrieve(
+                retrieval.query, scope_for(Request(question=result.part.text)), 3, vector=retrieval.vector
+            )
+            in_scope = {v.chunk.id for v in result.visible}
+            best_in_scope = max((v.similarity for v in result.visible), default=0.0)
+            outside = [w for w in wider.chunks if w.chunk.id not in in_scope]
+            if outside and outside[0].similarity >= max(self.tuning.restricted_min, best_in_scope):
+                result.status = Status.RESTRICTED
+                return result
+        result.status = Status.NOT_FOUND
+        return result
+
+    # ---- assembling the answer ---------------------------------------------------------------
+    def _assemble(self, context: Context, results: list[PartResult]) -> Answer:
+        request, mode = context.request, context.mode
+        answered = [r for r in results if r.status is Status.ANSWERED]
+        visible = _unique(_interleaved([r.visible for r in results]))
         base = Answer(
             mode=mode,
             question=request.question,
             status=Status.ANSWERED,
             answer="",
-            retrieved=retrieval.chunks,
+            retrieved=visible,
             audience=request.audience,
             client=request.client,
         )
-        if best < self.calibration.retrieval_floor:
-            return self._not_found(base, request, retrieval, visible)
+        if not answered:
+            if any(r.status is Status.RESTRICTED for r in results):
+                refusal = {"status": Status.RESTRICTED, "answer": restricted_message(request)}
+                return base.model_copy(update=refusal)
+            return self._not_found(base, results)
+        compositions = [r.composition for r in answered if r.composition]
+        cited = _unique([c for comp in compositions for c in comp.cited()])
+        number = {id(c): n for n, c in enumerate(cited, start=1)}
+        paragraphs: list[str] = []
+        for r in results:
+            paragraphs.append(self._paragraph(context, r, number, len(results) > 1))
+        citations = [self._citation(i + 1, s) for i, s in enumerate(cited)]
+        notes = self._client_notes(request) + [n for r in answered for n in r.notes]
+        confidence = min((r.confidence for r in answered if r.confidence), key=_CONFIDENCE_ORDER.__getitem__)
+        if len(answered) < len(results) and confidence is Confidence.HIGH:
+            confidence = Confidence.MEDIUM
+        return base.model_copy(
+            update={
+                "answer": "\n\n".join(p for p in paragraphs if p),
+                "citations": citations,
+                "notes": list(dict.fromkeys(notes + review_notes(citations))),
+                "confidence": confidence,
+                "evidence": min((r.score for r in answered if r.score is not None), default=None),
+            }
+        )
 
-        current, fresh_notes = prefer_newest(visible, self.retriever.superseded())
-        fresh_notes = self._client_notes(request) + fresh_notes
-        if not current:
-            return self._not_found(base, request, retrieval, visible)
-        support = self._support(current)
-        composition, evidence = self._compose(request.question, retrieval, support, mode)
-        if evidence < self.calibration.answer_min or not (composition.sentences or composition.approved):
-            return self._not_found(base, request, retrieval, visible)
-        answer = self._finish(base, composition, evidence, fresh_notes, mode)
-        if self.chat_model is not None:
-            from assistant.generating import generate_answer
+    def _paragraph(self, context: Context, r: PartResult, number: dict[int, int], several: bool) -> str:
+        if r.status is Status.ANSWERED and r.composition is not None:
+            if context.mode == "draft":
+                body = render_prose(r.composition)
+            else:
+                body = render_cited(r.composition, number)
+            return f"{r.message}{body}" if r.message else body
+        if r.status is Status.RESTRICTED:
+            return "The rest of the question can't be answered here." if several else ""
+        if r.missing_terms:
+            return f"The knowledge base does not mention {_listed(r.missing_terms)}."
+        return f"The knowledge base does not say: {r.part.text.rstrip('?')}?" if several else ""
 
-            answer = generate_answer(self.chat_model, request, answer, support, guard, self._citation)
-        return answer
+    def _not_found(self, base: Answer, results: list[PartResult]) -> Answer:
+        missing = _unique_text([t for r in results for t in r.missing_terms])
+        nearest: list[str] = []
+        for r in results:
+            for s in r.visible:
+                if s.chunk.meta.title not in nearest:
+                    nearest.append(s.chunk.meta.title)
+        nearest = nearest[:3]
+        if missing:
+            text = f"The knowledge base does not mention {_listed(missing)}."
+        else:
+            text = "The knowledge base does not answer this."
+        if nearest:
+            text += " Nearest documents: " + "; ".join(nearest) + "."
+        if base.mode == "draft":
+            text = "No approved answer: needs an expert. " + text
+        scores = [r.score for r in results if r.score is not None]
+        update = {"status": Status.NOT_FOUND, "answer": text, "nearest": nearest}
+        return base.model_copy(update={**update, "evidence": max(scores) if scores else None})
 
     def _client_notes(self, request: Request) -> list[str]:
-        """Say so when the named client has no documents (a prospect, or a misspelt name)."""
-        if not request.client:
+        """Say so when the named client has no documents (internal audiences only: to a guest it would
+        confirm which client names exist)."""
+        if not request.client or request.audience is Audience.EXTERNAL:
             return []
         known = {client_key(c) for c in self.known_clients()}
         if client_key(request.client) in known:
@@ -132,50 +363,6 @@ class Assistant:
             f"No documents for the client '{request.client}' in the knowledge base: this uses offerings "
             "and approved answers only (check the spelling if it is an existing client)."
         ]
-
-    def _support(self, visible: list[ScoredChunk]) -> list[ScoredChunk]:
-        best = max(s.similarity for s in visible)
-        floor = max(self.calibration.retrieval_floor, best - self.calibration.support_margin)
-        return [s for s in visible if s.similarity >= floor][: self.calibration.max_support]
-
-    def _compose(
-        self, question: str, retrieval: Retrieval, support: list[ScoredChunk], mode: Mode
-    ) -> tuple[Composition, float]:
-        """Pick what to say, and how strong the evidence is.
-
-        Reuses the best approved answer-library row when its question matches; adds the strongest other
-        sentences. The evidence is the similarity of the best single sentence (read in its section or
-        under its library question) to the question, or the approved row's match.
-        """
-        cal = self.calibration
-        approved = next(
-            (s for s in support if s.chunk.kind == "qa" and s.similarity >= cal.approved_min), None
-        )
-        limit = cal.draft_sentences if mode == "draft" else cal.ask_sentences
-        embed = self.retriever.embedder.embed_cached
-        margin = cal.draft_margin if mode == "draft" else cal.sentence_margin
-        selection = select_sentences(question, retrieval.vector, support, embed, limit, margin)
-        sentences = selection.sentences
-        evidence = selection.best_similarity
-        if approved:
-            evidence = max(evidence, approved.similarity)
-            sentences = [s for s in sentences if s.chunk is not approved][: max(0, limit - 2)]
-        return Composition(sentences, approved=approved), evidence
-
-    def _finish(
-        self, base: Answer, composition: Composition, evidence: float, notes: list[str], mode: Mode
-    ) -> Answer:
-        cited = composition.cited()
-        text = render_prose(composition) if mode == "draft" else render_cited(composition)
-        citations = [self._citation(i + 1, s) for i, s in enumerate(cited)]
-        return base.model_copy(
-            update={
-                "answer": text,
-                "citations": citations,
-                "notes": notes + review_notes(citations),
-                "confidence": self._confidence(composition, evidence, cited),
-            }
-        )
 
     def _citation(self, number: int, s: ScoredChunk) -> Citation:
         meta = s.chunk.meta
@@ -193,53 +380,54 @@ class Assistant:
             chunk_id=s.chunk.id,
         )
 
-    def _confidence(self, composition: Composition, evidence: float, cited: list[ScoredChunk]) -> Confidence:
-        """Graded from retrieval evidence, never self-rated: an approved answer or a close sentence match
-        with agreeing sources is high; a fair match is medium; anything weaker is low."""
-        cal = self.calibration
-        sources = {s.chunk.source for s in cited}
-        if composition.approved or (evidence >= cal.high and len(sources) >= 2):
-            return Confidence.HIGH
-        if evidence >= cal.medium:
-            return Confidence.MEDIUM
-        return Confidence.LOW
 
-    def _restricted(self, request: Request, mode: Mode, retrieval: Retrieval) -> Answer:
-        """A refusal that names nothing out of scope (not even the nearest documents)."""
-        return Answer(
-            mode=mode,
-            question=request.question,
-            status=Status.RESTRICTED,
-            answer=restricted_message(request),
-            retrieved=retrieval.chunks,
-            audience=request.audience,
-            client=request.client,
-        )
+def _names_forbidden(s: ScoredChunk, guard: re.Pattern[str] | None) -> bool:
+    """Whether anything shown of a chunk (text, title, section, sheet, path) names a forbidden client."""
+    if guard is None:
+        return False
+    c = s.chunk
+    shown = "\n".join(p for p in (c.text, c.meta.title, c.heading_path, c.sheet or "", c.source) if p)
+    return mentions_any(shown.replace("-", " ").replace("_", " "), guard) or mentions_any(shown, guard)
 
-    def _not_found(
-        self, base: Answer, request: Request, retrieval: Retrieval, visible: list[ScoredChunk]
-    ) -> Answer:
-        scope = scope_for(request)
-        if not scope.unrestricted:
-            wider = self.retriever.retrieve(
-                retrieval.query, scope_for(Request(question=request.question)), 3, vector=retrieval.vector
-            )
-            in_scope = {v.chunk.id for v in visible}
-            best_in_scope = max((v.similarity for v in visible), default=0.0)
-            outside = [w for w in wider.chunks if w.chunk.id not in in_scope]
-            if outside and outside[0].similarity >= max(self.calibration.restricted_min, best_in_scope):
-                return self._restricted(request, base.mode, retrieval)
-        nearest: list[str] = []
-        for s in visible:
-            if s.chunk.meta.title not in nearest:
-                nearest.append(s.chunk.meta.title)
-        nearest = nearest[:3]
-        text = "The knowledge base does not answer this."
-        if nearest:
-            text += " Nearest documents: " + "; ".join(nearest) + "."
-        if base.mode == "draft":
-            text = "No approved answer: needs an expert. " + text
-        return base.model_copy(update={"status": Status.NOT_FOUND, "answer": text, "nearest": nearest})
+
+def _verdict(part: QuestionPart, selection: Selection, approved: ScoredChunk | None) -> str:
+    """ "Yes: " or "No: " before a yes/no answer, only where the source itself says so."""
+    if part.kind != "yes_no":
+        return ""
+    lead = approved.chunk.text.split("\nA:", 1)[-1].strip() if approved else ""
+    if not lead and selection.anchor is not None:
+        lead = selection.anchor.text
+    if approved is None and selection.anchor is not None and selection.anchor.chunk.chunk.kind == "qa":
+        lead = selection.anchor.chunk.chunk.text.split("\nA:", 1)[-1].strip()
+    opening = lead.lstrip("*_ ").split(None, 1)[0].strip(",.:;!").lower() if lead.strip() else ""
+    if opening in ("yes", "no"):
+        return ""  # the source opens with its own verdict, shown as written
+    if selection.anchor is not None and _NEGATION.search(selection.anchor.text) and keyword_overlap(
+        part.text, selection.anchor.text
+    ) >= 0.5:
+        return "No: "
+    return ""
+
+
+def _listed(terms: list[str]) -> str:
+    quoted = [f'"{t}"' for t in terms]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _interleaved(lists: list[list[ScoredChunk]]) -> list[ScoredChunk]:
+    """Round-robin over the parts' chunk lists, so every part's best evidence comes early."""
+    out: list[ScoredChunk] = []
+    for i in range(max((len(x) for x in lists), default=0)):
+        out += [x[i] for x in lists if i < len(x)]
+    return out
+
+
+def _unique(chunks: list[ScoredChunk]) -> list[ScoredChunk]:
+    return list({c.chunk.id: c for c in reversed(chunks)}.values())[::-1]
+
+
+def _unique_text(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
 
 
 def restricted_message(request: Request) -> str:

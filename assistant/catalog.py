@@ -8,7 +8,6 @@ and it works the same whether the vectors live in embedded Chroma or on a Chroma
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -17,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.models import Chunk
+from assistant.text import client_key, keyword_terms
+
+__all__ = ["Catalog", "FileRecord", "client_key", "keyword_terms"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -32,37 +34,12 @@ CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='porter unicode61');
 """
 
-STOPWORDS = frozenset(
-    """
-    a an and are as at be by can do does did for from has have how i if in is it its of on or our
-    the this that to was we what when where which who why will with you your us me my they them
-    about any there their then than so not no yes pls please hey hi
-    """.split()  # noqa: SIM905
-)
-_TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.%$']*")
-
-
 COMMON_TERM_MIN_DOCS = 2000  # a term must match more chunks than this ...
 COMMON_TERM_SHARE = 0.10  # ... and more than this share of them to be left out of a keyword query
 
 
 def _quoted(term: str) -> str:
     return '"' + term.replace('"', "") + '"'
-
-
-def client_key(client: str | None) -> str:
-    """The normalised form used to compare client names ("" for documents without a client)."""
-    return " ".join((client or "").casefold().split())
-
-
-def keyword_terms(text: str) -> list[str]:
-    """Content terms of a query, lower-cased, without stopwords, in order, deduplicated."""
-    seen: dict[str, None] = {}
-    for raw in _TOKEN.findall(text):
-        term = raw.strip(".'").lower()
-        if (term and term not in STOPWORDS and len(term) > 1) or term.isdigit():
-            seen.setdefault(term, None)
-    return list(seen)
 
 
 @dataclass(frozen=True)
@@ -197,25 +174,13 @@ class Catalog:
                 names.setdefault(client_key(name), str(name))
         return sorted(names.values())
 
-    def superseded(self) -> dict[str, tuple[str, str]]:
-        """Documents replaced by a newer one: source -> (newer source, newer effective date).
-
-        Two documents are versions of each other when they share type, `offering` and client; the one
-        with the latest effective date is current.
-        """
-        groups: dict[tuple[str, str, str], list[FileRecord]] = {}
-        for record in self.files().values():
-            offering, date = record.meta.get("offering"), record.meta.get("effective_date")
-            if offering and date:
-                key = (record.doc_type, str(offering).casefold(), client_key(record.meta.get("client")))
-                groups.setdefault(key, []).append(record)
-        out: dict[str, tuple[str, str]] = {}
-        for records in groups.values():
-            newest = max(records, key=lambda r: str(r.meta["effective_date"]))
-            for r in records:
-                if str(r.meta["effective_date"]) < str(newest.meta["effective_date"]):
-                    out[r.source] = (newest.source, str(newest.meta["effective_date"]))
-        return out
+    def phrase_frequency(self, phrase: str) -> int:
+        """Chunks whose keyword text holds every term of `phrase` in sequence (0: never mentioned)."""
+        terms = keyword_terms(phrase)
+        if not terms:
+            return 0
+        with self._lock:
+            return self._document_frequency(" ".join(terms))
 
     def _selective(self, terms: list[str]) -> list[str]:
         """Drop terms that match a large share of a large corpus (the rarest one is always kept).
@@ -229,14 +194,7 @@ class Catalog:
             total = self._chunk_total()
             if total <= COMMON_TERM_MIN_DOCS:
                 return terms
-            df = {
-                t: int(
-                    self._db.execute(
-                        "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (_quoted(t),)
-                    ).fetchone()[0]
-                )
-                for t in terms
-            }
+            df = {t: self._document_frequency(t) for t in terms}
         limit = max(COMMON_TERM_MIN_DOCS, COMMON_TERM_SHARE * total)
         kept = [t for t in terms if df[t] <= limit]
         return kept or [min(terms, key=lambda t: df[t])]

@@ -13,15 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.catalog import keyword_terms
 from assistant.models import ScoredChunk
+from assistant.text import keyword_terms, sentences_of
 
-_BOUNDARY = re.compile(r"[.!?](?=\s+[A-Z0-9\"'(\[$])")
-_ABBREVIATION = re.compile(
-    r"(?:\b[A-Za-z]|a\.m|p\.m|e\.g|i\.e|etc|vs|no|nos|inc|corp|co|ltd|llc|st|dr|mr|mrs|ms|u\.s|approx|dept|"
-    r"fig|sec|art|vol|ref|min|max|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)$",
-    re.IGNORECASE,
-)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 MIN_SENTENCE_CHARS = 25
 _EMPHASIS = re.compile(r"\*\*|__|`")
@@ -46,22 +40,6 @@ class Composition:
         """The chunks this composition cites, in order of first appearance (citation [1] first)."""
         chunks = ([self.approved] if self.approved else []) + [s.chunk for s in self.sentences]
         return list({id(c): c for c in chunks}.values())
-
-
-def sentences_of(line: str) -> list[str]:
-    """Split a line of prose into sentences, not breaking after abbreviations such as "p.m." or "e.g."."""
-    out: list[str] = []
-    start = 0
-    for m in _BOUNDARY.finditer(line):
-        before = line[start : m.start()].rsplit(None, 1)[-1] if line[start : m.start()].strip() else ""
-        if m.group() == "." and _ABBREVIATION.search(before):
-            continue
-        out.append(line[start : m.end()].strip())
-        start = m.end()
-    tail = line[start:].strip()
-    if tail:
-        out.append(tail)
-    return out
 
 
 def split_sentences(chunk: ScoredChunk) -> list[Sentence]:
@@ -105,6 +83,22 @@ def sentence_context(sentence: Sentence) -> str:
 class Selection:
     sentences: list[Sentence]
     best_similarity: float  # how well the best single sentence matches the question: the evidence
+    coverage: float = 0.0  # share of the question's terms found in the chosen evidence and its context
+    anchor: Sentence | None = None  # the best sentence; the answer is built around its section
+    superseded: tuple[str, ...] = ()  # older sources whose statements gave way to a newer document
+
+
+@dataclass(frozen=True)
+class Selecting:
+    """How to pick sentences for one answer (from the tuning object, by mode and question kind)."""
+
+    limit: int
+    section_margin: float
+    other_margin: float
+    list_items: int
+    wants_number: bool = False
+    same_statement: float = 0.62
+    prior: Callable[[str | None], float] | None = None  # client of a chunk -> score adjustment
 
 
 def select_sentences(
@@ -112,34 +106,104 @@ def select_sentences(
     query_vector: np.ndarray,
     support: list[ScoredChunk],
     embed: Callable[[list[str]], np.ndarray],
-    max_sentences: int = 4,
-    margin: float = 0.12,
+    how: Selecting,
+    newer_than: dict[str, list[ScoredChunk]] | None = None,
 ) -> Selection:
-    """The sentences that best answer the question, at most `max_sentences`, in reading order."""
+    """The sentences that answer the question, built around the best one, in reading order.
+
+    The best sentence (read in its section) anchors the answer; more sentences of the same section
+    follow while they stay close to it, and other sections add a sentence only when it is nearly as
+    good and says something new. A sentence ending in ":" brings the list it introduces. Statements of
+    an older document that a newer one (`newer_than`: old source -> chunks of its successor) makes again
+    give way to the newer document.
+    """
     candidates = [s for chunk in support for s in split_sentences(chunk)]
+    candidates, superseded = _fresh(candidates, newer_than or {}, embed, how.same_statement)
     if not candidates:
         return Selection([], 0.0)
     vectors = embed([sentence_context(s) for s in candidates])
     sims = vectors @ query_vector
     scores = [
         float(sim)
-        + 0.25 * keyword_overlap(question, s.text)
+        + 0.25 * keyword_overlap(question, sentence_context(s))
         + 0.05 * s.chunk.similarity
-        + (0.03 if _DIGIT.search(s.text) else 0.0)
+        + (0.04 if how.wants_number and _DIGIT.search(s.text) else 0.0)
+        + (how.prior(s.chunk.chunk.meta.client) if how.prior else 0.0)
         for sim, s in zip(sims, candidates, strict=True)
     ]
     ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
     best = scores[ranked[0]]
+    anchor = candidates[ranked[0]]
     chosen: list[int] = []
     for i in ranked:
-        if len(chosen) >= max_sentences or scores[i] < best - margin:
+        if len(chosen) >= how.limit:
             break
+        close = scores[i] >= best - how.other_margin
+        near = scores[i] >= best - how.section_margin
+        on_topic = keyword_overlap(question, candidates[i].text) >= 0.5
+        if not (close or (near and (_same_section(candidates[i], anchor) or on_topic))):
+            continue
         if any(_repeats(candidates[i], candidates[j]) for j in chosen):
             continue
         chosen.append(i)
+    picked = _with_list_items([candidates[i] for i in chosen], candidates, how.list_items)
     rank_of = {id(c): n for n, c in enumerate(support)}
-    chosen.sort(key=lambda i: (rank_of[id(candidates[i].chunk)], candidates[i].order))
-    return Selection([candidates[i] for i in chosen], float(sims.max()))
+    picked.sort(key=lambda s: (rank_of[id(s.chunk)], s.order))
+    evidence_text = " ".join(sentence_context(s) for s in picked)
+    return Selection(
+        picked,
+        float(sims[ranked[0]]),
+        coverage=keyword_overlap(question, evidence_text),
+        anchor=anchor,
+        superseded=tuple(superseded),
+    )
+
+
+def _same_section(a: Sentence, b: Sentence) -> bool:
+    ca, cb = a.chunk.chunk, b.chunk.chunk
+    if ca.id == cb.id:
+        return True
+    return ca.kind != "qa" and ca.source == cb.source and ca.heading_path == cb.heading_path
+
+
+def _with_list_items(picked: list[Sentence], candidates: list[Sentence], limit: int) -> list[Sentence]:
+    """A lead-in ("Ready-made connectors exist for:") is useless without the items that follow it."""
+    out = list(picked)
+    seen = {(id(s.chunk), s.order) for s in out}
+    for lead in picked:
+        if not lead.text.rstrip().endswith(":"):
+            continue
+        following = [c for c in candidates if c.chunk is lead.chunk and c.order > lead.order]
+        for item in sorted(following, key=lambda c: c.order)[:limit]:
+            if (id(item.chunk), item.order) not in seen:
+                seen.add((id(item.chunk), item.order))
+                out.append(item)
+    return out
+
+
+def _fresh(
+    candidates: list[Sentence],
+    newer_than: dict[str, list[ScoredChunk]],
+    embed: Callable[[list[str]], np.ndarray],
+    same_statement: float,
+) -> tuple[list[Sentence], list[str]]:
+    """Drop the sentences of superseded documents that their successor states again (in any words)."""
+    old = [s for s in candidates if s.chunk.chunk.source in newer_than]
+    if not old:
+        return candidates, []
+    dropped: set[int] = set()
+    superseded: dict[str, None] = {}
+    for source in dict.fromkeys(s.chunk.chunk.source for s in old):
+        newer = [n for chunk in newer_than[source] for n in split_sentences(chunk)]
+        mine = [s for s in old if s.chunk.chunk.source == source]
+        if not newer:
+            continue
+        similar = embed([s.text for s in mine]) @ embed([n.text for n in newer]).T
+        for s, row in zip(mine, similar, strict=True):
+            if float(row.max()) >= same_statement:
+                dropped.add(id(s))
+                superseded.setdefault(source, None)
+    return [s for s in candidates if id(s) not in dropped], list(superseded)
 
 
 def _repeats(a: Sentence, b: Sentence) -> bool:
@@ -150,9 +214,11 @@ def _repeats(a: Sentence, b: Sentence) -> bool:
     return len(wa & wb) / len(wa | wb) >= 0.8
 
 
-def render_cited(composition: Composition) -> str:
-    """Answer text with a citation marker after each claim, numbered as in `Composition.cited`."""
-    number = {id(c): n for n, c in enumerate(composition.cited(), start=1)}
+def render_cited(composition: Composition, number: dict[int, int] | None = None) -> str:
+    """Answer text with a citation marker after each claim, numbered as in `Composition.cited` (or by
+    `number`, chunk identity -> citation number, when several compositions share one source list)."""
+    if number is None:
+        number = {id(c): n for n, c in enumerate(composition.cited(), start=1)}
     parts = []
     if composition.approved:
         parts.append(f"{_approved_text(composition.approved)} [{number[id(composition.approved)]}]")

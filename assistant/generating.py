@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assistant.access import mentions_any
-from assistant.catalog import keyword_terms
 from assistant.composing import keyword_overlap
 from assistant.freshness import review_notes
 from assistant.models import Answer, Citation, Request, ScoredChunk, Status
+from assistant.text import keyword_terms
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -163,6 +163,7 @@ class Answer(BaseModel):
     client: str | None = None
     composer: str = "offline"  # "offline" or the chat model that wrote the text
     fallback_reason: str | None = None  # why an LLM answer was rejected in favour of the offline one
+    evidence: float | None = None  # the evidence score the answer was decided on (see Tuning)
 
     def sources_text(self) -> str:
         """The numbered source list exactly as shown to the user in plain text."""
@@ -203,6 +204,7 @@ class Answer(BaseModel):
             "nearest": self.nearest,
             "composer": self.composer,
             "fallback_reason": self.fallback_reason,
+            "evidence": round(self.evidence, 4) if self.evidence is not None else None,
             "citations": [
                 {
                     "number": c.number,

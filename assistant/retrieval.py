@@ -16,8 +16,11 @@ import numpy as np
 
 from assistant.catalog import Catalog
 from assistant.embedding import Embedder
+from assistant.freshness import Supersession, supersessions
 from assistant.models import ScoredChunk
 from assistant.store import QUESTION_VECTOR_SUFFIX, ChromaConnection, VectorCollection, VectorFilter
+from assistant.text import client_key
+from assistant.tuning import Tuning
 from assistant.versions import Registry
 
 RRF_K = 60
@@ -28,7 +31,7 @@ class OpenVersion:
     name: str
     catalog: Catalog
     collection: VectorCollection
-    superseded: dict[str, tuple[str, str]]
+    supersessions: dict[str, Supersession]
     clients: list[str]
 
 
@@ -56,11 +59,12 @@ class VersionSource:
                     if self._opened:
                         self._opened.catalog.close()
                     catalog = Catalog(paths.catalog, readonly=True)
+                    files = {src: (r.doc_type, r.meta) for src, r in catalog.files().items()}
                     self._opened = OpenVersion(
                         paths.name,
                         catalog,
                         self.chroma.get(paths.collection),
-                        catalog.superseded(),
+                        supersessions(files),
                         catalog.clients(),
                     )
                 self._stamp = stamp
@@ -80,6 +84,22 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class Prior:
+    """Which documents a question is about: a client's own (boosted), or none in particular (client
+    documents step back behind general ones)."""
+
+    client_key: str | None  # the client the question is about, None when it names none
+    weight: float
+    general: bool = True  # no client and nothing deal-specific: general documents answer first
+
+    def adjustment(self, client: str | None) -> float:
+        key = client_key(client)
+        if self.client_key is not None:
+            return self.weight if key == self.client_key else 0.0
+        return -self.weight if key and self.general else 0.0
+
+
+@dataclass(frozen=True)
 class Retrieval:
     query: str
     vector: np.ndarray
@@ -91,22 +111,62 @@ class Retriever:
     """Finds the chunks that best answer a query within a scope."""
 
     def __init__(
-        self, embedder: Embedder, source: VersionSource, candidates: int = 30, rerank: bool = True
+        self, embedder: Embedder, source: VersionSource, *, rerank: bool = True, tuning: Tuning | None = None
     ) -> None:
         self.embedder = embedder
         self.source = source
-        self.candidates = candidates
+        self.tuning = tuning or Tuning()
+        self.candidates = self.tuning.candidates
         self.rerank = rerank
 
     def clients(self) -> list[str]:
         return self.source.current().clients
 
-    def superseded(self) -> dict[str, tuple[str, str]]:
-        """Documents replaced by a newer version of themselves: source -> (newer source, its date)."""
-        return self.source.current().superseded
+    def supersessions(self) -> dict[str, Supersession]:
+        """Documents replaced by a newer one (declared or re-issued): old source -> supersession."""
+        return self.source.current().supersessions
 
-    def retrieve(self, query: str, scope: Scope, k: int = 8, vector: np.ndarray | None = None) -> Retrieval:
-        """The top `k` chunks for `query` within `scope`, best first."""
+    def term_frequency(self, phrase: str) -> int:
+        """How many chunks of the whole knowledge base contain `phrase` (stemmed, as the keyword index)."""
+        return self.source.current().catalog.phrase_frequency(phrase)
+
+    def client_of(self, term: str) -> str | None:
+        """The client whose document best matches `term` (e.g. a SOW number), None if no client's does."""
+        version = self.source.current()
+        hits = version.catalog.keyword_search(term, 1)
+        if not hits:
+            return None
+        chunk = version.catalog.chunks([hits[0][0]]).get(hits[0][0])
+        return chunk.meta.client if chunk else None
+
+    def chunks_of(self, source: str, vector: np.ndarray, k: int) -> list[ScoredChunk]:
+        """The `k` chunks of one document most similar to `vector` (e.g. a superseding document)."""
+        version = self.source.current()
+        ids = version.catalog.chunk_ids_of([source])
+        vectors = version.collection.vectors(ids)
+        sims = {cid: float(vec @ vector) for cid, vec in vectors.items()}
+        best = sorted(sims, key=lambda c: -sims[c])[:k]
+        chunks = version.catalog.chunks(best)
+        return [
+            ScoredChunk(chunk=chunks[c], score=sims[c], similarity=max(0.0, sims[c]))
+            for c in best
+            if c in chunks
+        ]
+
+    def retrieve(
+        self,
+        query: str,
+        scope: Scope,
+        k: int = 8,
+        vector: np.ndarray | None = None,
+        prior: Prior | None = None,
+    ) -> Retrieval:
+        """The top `k` chunks for `query` within `scope`, best first.
+
+        `prior` tells which kind of document answers: a general question is answered from offerings and
+        the approved library before a client's SOW; a question about one client's deal reaches that
+        client's documents first.
+        """
         version = self.source.current()
         qv = self.embedder.embed_one(query) if vector is None else vector
         where = VectorFilter(scope.confidentiality, scope.client_keys)
@@ -130,7 +190,8 @@ class Retriever:
         scored = [
             ScoredChunk(
                 chunk=chunks[cid],
-                score=self._score(fused[cid], dense.get(cid, 0.0), keyword.get(cid, 0.0)),
+                score=self._score(fused[cid], dense.get(cid, 0.0), keyword.get(cid, 0.0))
+                + (prior.adjustment(chunks[cid].meta.client) if prior else 0.0),
                 similarity=max(0.0, dense.get(cid, 0.0)),
                 keyword_score=keyword.get(cid, 0.0),
             )
@@ -146,7 +207,7 @@ class Retriever:
             return rrf
         # Rescore the fused candidates: dense similarity dominates; keyword evidence and rank agreement
         # break ties.
-        return similarity + 0.15 * keyword + 2.0 * rrf
+        return similarity + self.tuning.keyword_weight * keyword + self.tuning.rrf_weight * rrf
 
 
 def fuse(rankings: list[list[str]]) -> dict[str, float]:

@@ -17,6 +17,7 @@ from assistant.catalog import Catalog
 from assistant.embedding import Embedder
 from assistant.settings import Settings
 from assistant.store import ChromaConnection
+from assistant.tuning import Tuning
 from assistant.versions import Registry
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def build_assistant(
     clock: Callable[[], dt.date] = dt.date.today,
     chat_model: BaseChatModel | None = None,
     embedder: Embedder | None = None,
+    tuning: Tuning | None = None,
 ) -> Assistant:
     """An Assistant over one knowledge-base version ("live", "staged" or a name such as v0003).
 
@@ -96,8 +98,9 @@ def build_assistant(
     if chat_model is None and settings.llm:
         chat_model = load_chat_model(settings.llm)
     source = VersionSource(registry, chroma, version)
-    retriever = Retriever(embedder or shared_embedder(), source, candidates=max(30, settings.top_k * 4))
-    return Assistant(retriever, clock=clock, chat_model=chat_model, top_k=settings.top_k)
+    tuning = tuning or Tuning(candidates=max(Tuning.candidates, settings.top_k * 4))
+    retriever = Retriever(embedder or shared_embedder(), source, tuning=tuning)
+    return Assistant(retriever, clock=clock, chat_model=chat_model, top_k=settings.top_k, tuning=tuning)
 
 
 def open_catalog(settings: Settings, version: str = "live") -> Catalog:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel, Field
 
-from assistant.models import Answer, ScoredChunk, Status
+from assistant.models import Answer, Confidence, ScoredChunk, Status
 from evals.dataset import Case
 
 HIT_AT_1 = "hit_at_1"
@@ -22,19 +22,29 @@ FACT_RECALL = "fact_recall"
 LEAK_RATE = "leak_rate"
 REFUSAL_ACCURACY = "refusal_accuracy"
 CITATION_VALIDITY = "citation_validity"
+CONFIDENT_WRONG_RATE = "confident_wrong_rate"
+ABSTENTION_PRECISION = "abstention_precision"
 LATENCY_P50_MS = "latency_p50_ms"
 LATENCY_P95_MS = "latency_p95_ms"
 ERROR = "error"  # a failure label, not a metric: the system raised instead of answering
 
 RETRIEVAL_METRICS = (HIT_AT_1, RECALL_AT_5, MRR, CONTEXT_FACT_RECALL_AT_5)
-ANSWER_METRICS = (FACT_RECALL, LEAK_RATE, REFUSAL_ACCURACY, CITATION_VALIDITY)
+ANSWER_METRICS = (
+    FACT_RECALL,
+    LEAK_RATE,
+    REFUSAL_ACCURACY,
+    CITATION_VALIDITY,
+    CONFIDENT_WRONG_RATE,
+    ABSTENTION_PRECISION,
+)
 QUALITY_METRICS = RETRIEVAL_METRICS + ANSWER_METRICS
 LATENCY_METRICS = (LATENCY_P50_MS, LATENCY_P95_MS)
 ALL_METRICS = QUALITY_METRICS + LATENCY_METRICS
-LOWER_IS_BETTER = frozenset({LEAK_RATE, LATENCY_P50_MS, LATENCY_P95_MS})
+LOWER_IS_BETTER = frozenset({LEAK_RATE, CONFIDENT_WRONG_RATE, LATENCY_P50_MS, LATENCY_P95_MS})
 
 TOP_K = 5
 REFUSALS = frozenset({Status.NOT_FOUND, Status.RESTRICTED})
+CONFIDENT = frozenset({Confidence.HIGH, Confidence.MEDIUM})
 _EXCERPT = 300
 
 MetricValues = dict[str, float | None]
@@ -145,6 +155,8 @@ def _score_error(case: Case, score: CaseScore, error: str) -> None:
     m[LEAK_RATE] = 0.0 if case.must_not_include else None
     m[REFUSAL_ACCURACY] = 0.0
     m[CITATION_VALIDITY] = None
+    m[CONFIDENT_WRONG_RATE] = None
+    m[ABSTENTION_PRECISION] = None
     _fail(score, ERROR, "an answer", error)
 
 
@@ -205,6 +217,31 @@ def _score_answer(case: Case, answer: Answer, score: CaseScore, known_sources: s
             )
     else:
         m[CITATION_VALIDITY] = None
+    _score_trust(case, answer, score, refused)
+
+
+def _score_trust(case: Case, answer: Answer, score: CaseScore, refused: bool) -> None:
+    """Whether confidence and abstention can be trusted: a confident answer must be right, and an
+    abstention must be deserved.
+
+    confident_wrong_rate applies to answers shown with high or medium confidence: 1 when the case fails
+    (an unanswerable case answered, a must_include missing, or a must_not_include shown).
+    abstention_precision applies to refusals (not_found or restricted): 1 when the case is unanswerable.
+    """
+    m = score.metrics
+    if refused:
+        m[CONFIDENT_WRONG_RATE] = None
+        m[ABSTENTION_PRECISION] = 0.0 if case.answerable else 1.0
+        return
+    m[ABSTENTION_PRECISION] = None
+    if answer.confidence not in CONFIDENT:
+        m[CONFIDENT_WRONG_RATE] = None
+        return
+    wrong = not case.answerable or m.get(FACT_RECALL) == 0.0 or m.get(LEAK_RATE) == 1.0
+    m[CONFIDENT_WRONG_RATE] = 1.0 if wrong else 0.0
+    if wrong:
+        confidence = answer.confidence.value if answer.confidence else "none"
+        _fail(score, CONFIDENT_WRONG_RATE, "a wrong answer never shown as confident", f"{confidence}")
 
 
 def _listing(sources: Sequence[str]) -> str:

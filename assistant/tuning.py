@@ -1,0 +1,44 @@
+"""The one tuning object: every threshold and weight that affects what is retrieved and answered.
+
+Similarities are cosines of all-MiniLM-L6-v2 vectors. The values were set on two independently written
+corpora (the demo knowledge base and the calibration corpus beside the project), and each must hold on
+both: a value that helps one and hurts the other is fitting a corpus. Built in the wiring module and
+passed down; nothing else in the core carries a magic number that decides an answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Retrieval, evidence and composition knobs (see the README's "How answers are decided")."""
+
+    # ---- retrieval ------------------------------------------------------------------------------
+    candidates: int = 30  # candidates read from each ranking (dense and keyword) before fusion
+    rrf_k: int = 60  # reciprocal rank fusion constant
+    keyword_weight: float = 0.15  # weight of the normalised BM25 score in the rescored candidate list
+    rrf_weight: float = 2.0  # weight of the fused rank (agreement of both rankings)
+    client_prior: float = 0.05  # a client's documents step back for general questions, forward for theirs
+
+    # ---- evidence: answer, or say the knowledge base does not -------------------------------------
+    retrieval_floor: float = 0.25  # below this no chunk is related at all
+    support_margin: float = 0.2  # chunks read for sentences: within this of the best chunk
+    max_support: int = 6
+    coverage_weight: float = 0.25  # share of the question's terms found in the evidence, as a bonus
+    answer_min: float = 0.44  # evidence score (similarity + coverage bonus) needed to answer
+    approved_min: float = 0.72  # an answer-library question this close is reused verbatim
+    restricted_min: float = 0.5  # out-of-scope evidence this strong makes a refusal "restricted"
+    high: float = 0.80  # evidence score for high confidence (with two agreeing sources)
+    medium: float = 0.70  # evidence score for medium confidence
+    same_statement: float = 0.62  # an older sentence this close to a newer one says the same thing
+
+    # ---- composition ----------------------------------------------------------------------------
+    ask_sentences: int = 4
+    draft_sentences: int = 8
+    section_margin: float = 0.22  # sentences of the anchor's section within this of the best one
+    other_margin: float = 0.08  # sentences of other sections: only this close to the best one
+    draft_margin: float = 0.3  # drafts read fuller from the anchor's section ...
+    draft_other_margin: float = 0.25  # ... and from other sections
+    list_items: int = 8  # items that follow a sentence ending in ":" (a lead-in to a list)
