@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,17 @@ class Settings(BaseSettings):
         None,
         description="LangChain chat model, e.g. openai:gpt-4.1-mini; the offline composer when unset.",
     )
+    # The model endpoint: with a base URL set, the model is called there and nowhere else.
+    llm_base_url: str | None = Field(
+        None, description="Endpoint of the chat model (e.g. http://127.0.0.1:8080/v1 for llama.cpp/vLLM)."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="Key for the model endpoint; the provider's own variable is ignored when set."
+    )
+    llm_timeout: float = Field(30.0, gt=0, description="Seconds one model call may take.")
+    llm_max_tokens: int = Field(600, ge=16, description="Longest model reply, in tokens.")
+    llm_retries: int = Field(1, ge=0, le=5, description="Retries of a failed model call (not of timeouts).")
+    llm_concurrency: int = Field(1, ge=1, description="Model calls in flight at once (per loaded model).")
     top_k: int = Field(8, ge=1, le=50, description="Chunks retrieved per question.")
 
     # Slack (Slack's own variable names for its secrets)
