@@ -11,18 +11,20 @@ import datetime as dt
 import hashlib
 import logging
 import shutil
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from assistant.catalog import Catalog, FileRecord, client_key
 from assistant.embedding import Embedder
-from assistant.errors import DocumentError
+from assistant.errors import DocumentError, KnowledgeBaseError
 from assistant.models import Chunk, DocType
 from assistant.store import QUESTION_VECTOR_SUFFIX, ChromaConnection, VectorCollection
-from assistant.versions import Registry, VersionPaths, VersionRecord
+from assistant.versions import REBUILD_HINT, Registry, VersionPaths, VersionRecord, version_number
 from ingest.chunking import build_chunks, embedding_text, keyword_text
 from ingest.formats import read_document
 from ingest.metadata import doc_type_for, is_sidecar, load_sidecar, resolve_metadata, sidecar_path
@@ -183,14 +185,20 @@ class VersionBuilder:
                 self.collection.add([ids[i] for i in keep], vectors[keep], [metas[i] for i in keep])
 
     def finish(self, record: VersionRecord, *, stage: bool) -> None:
-        self.catalog.set_info(**record.model_dump(), index_format=INDEX_FORMAT)
+        # built_as lets `kb repair` tell a candidate that was never gated from a version that was live
+        built_as = "staged" if stage else "live"
+        self.catalog.set_info(**record.model_dump(), index_format=INDEX_FORMAT, built_as=built_as)
         self.catalog.close()
         self.folder.rename(self.final.folder)
         self.registry.commit(record, stage=stage)
 
 
 def cleanup_leftovers(registry: Registry, chroma: ChromaConnection, keep: int) -> None:
-    """Remove half-built versions of interrupted runs and versions beyond the retention count."""
+    """Remove half-built versions of interrupted runs and versions beyond the retention count.
+
+    Everything the registry does not list is removed, so this relies on `Registry.state` refusing a
+    missing or unreadable registry while version folders exist.
+    """
     state = registry.state()
     retained = registry.retained(keep)
     dropped = set(state.versions) - retained
@@ -199,12 +207,37 @@ def cleanup_leftovers(registry: Registry, chroma: ChromaConnection, keep: int) -
     known = set(state.versions) - dropped
     if registry.root.exists():
         for p in registry.root.iterdir():
-            if p.is_dir() and p.name not in known:
+            # only version-shaped folders: anything else in kb/ is not ours to delete
+            if p.is_dir() and p.name not in known and version_number(p.name.removeprefix(".building-")) >= 0:
                 shutil.rmtree(p, ignore_errors=True)
     prefix = registry.prefix + "_"
     for name in chroma.names():
         if name.startswith(prefix) and name.removeprefix(prefix) not in known:
             chroma.drop(name)
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A full disk or an unwritable folder stops the ingest with one line; the live version is untouched."""
+    try:
+        yield
+    except OSError as e:
+        where = f" ({e.filename})" if e.filename else ""
+        raise KnowledgeBaseError(
+            f"ingest stopped, the live version is unchanged: {e.strerror or e}{where}"
+        ) from e
+    except sqlite3.Error as e:
+        raise KnowledgeBaseError(f"ingest stopped, the live version is unchanged: catalog: {e}") from e
+
+
+def _whole_live(registry: Registry, chroma: ChromaConnection, name: str) -> VersionPaths:
+    """The live version to build on; KnowledgeBaseError pointing at --rebuild when parts of it are gone."""
+    missing = registry.missing_parts(name, set(chroma.names()))
+    if missing:
+        raise KnowledgeBaseError(
+            f"the live version {name} is damaged ({', '.join(missing)} missing): {REBUILD_HINT}"
+        )
+    return registry.paths(name)
 
 
 def build_version(
@@ -214,11 +247,16 @@ def build_version(
     chroma: ChromaConnection,
     load_embedder: Callable[[], Embedder],
     stage: bool = False,
+    rebuild: bool = False,
     keep_versions: int = 5,
     progress: Progress | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> IngestReport:
-    """Ingest `root` incrementally against the live version; register the result as live or staged."""
+    """Ingest `root` incrementally against the live version; register the result as live or staged.
+
+    With `rebuild`, every file is read and embedded again into a version that does not build on the
+    live one (the way out when the live version's catalog or vectors are gone).
+    """
     progress = progress or Progress()
     started = time.perf_counter()
     report = IngestReport(root=str(root), version=None, staged=stage)
@@ -227,10 +265,10 @@ def build_version(
         report.warnings.append(message)
         progress.warn(message)
 
-    with registry.locked():
+    with _storage_errors(), registry.locked():
         cleanup_leftovers(registry, chroma, keep_versions)
         state = registry.state()
-        base = registry.paths(state.live) if state.live else None
+        base = _whole_live(registry, chroma, state.live) if state.live and not rebuild else None
         base_files: dict[str, FileRecord] = {}
         if base:
             base_catalog = Catalog(base.catalog, readonly=True)
@@ -260,7 +298,7 @@ def build_version(
         removed = sorted(set(base_files) - set(scanned))
         report.results += [FileResult(s, "removed", base_files[s].chunks) for s in removed]
 
-        if not reads and not removed and not stage:
+        if not reads and not removed and not stage and not rebuild:
             report.seconds = time.perf_counter() - started
             return report
 
