@@ -182,7 +182,7 @@ def check_model(model: BaseChatModel) -> ModelCheck:
     except Exception as e:
         log.debug("model check failed: %s", redact(str(e)))
         # Not chained: the provider's exception text may hold a key fragment and must not reach a traceback.
-        raise ModelCallError(f"the model call {describe_failure(e)}") from None
+        raise ModelCallError(describe_failure(e)) from None
     latency = time.perf_counter() - started
     text = reply.text.strip() if isinstance(reply, BaseMessage) else ""
     return ModelCheck(
