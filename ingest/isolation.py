@@ -1,0 +1,129 @@
+"""Parsing knowledge files in a child process held to a memory and a time budget.
+
+A parser that blows up on a hostile file (a bomb the up-front checks did not catch, a pathological
+layout) then fails that one file as "too large" instead of taking the whole ingest run down with it.
+The worker is started once per run and restarted after a file that killed or stalled it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import DocumentError
+from ingest.limits import IngestLimits
+
+if TYPE_CHECKING:
+    from ingest.pipeline import ReadFile, ScannedFile
+
+# spawn, not fork: the parent may hold torch's and Chroma's threads, which a forked child would inherit.
+_CONTEXT = multiprocessing.get_context("spawn")
+
+
+class ParseWorker:
+    """Parses one file at a time in a child process; use as a context manager."""
+
+    def __init__(self, limits: IngestLimits) -> None:
+        self.limits = limits
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> ParseWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, scanned: ScannedFile, warn: Callable[[str], None]) -> ReadFile:
+        """The file's chunks, read in the worker; DocumentError with the reason when it cannot be read."""
+        conn = self._start()
+        conn.send(scanned)
+        if not conn.poll(self.limits.file_seconds):
+            self._stop()
+            raise DocumentError(
+                scanned.source, f"too large: reading it took longer than {self.limits.file_seconds:g} s"
+            )
+        try:
+            kind, payload, warnings = conn.recv()
+        except (EOFError, OSError) as e:  # killed: out of memory (RLIMIT_AS) or a crash in a C parser
+            self._stop()
+            raise DocumentError(scanned.source, "too large: reading it exhausted the parser's memory") from e
+        for message in warnings:
+            warn(message)
+        if kind == "ok":
+            return payload  # type: ignore[no-any-return]
+        if kind == "restart":
+            self._stop()
+        raise DocumentError(scanned.source, payload)
+
+    def close(self) -> None:
+        if self._conn is not None and self._process is not None and self._process.is_alive():
+            with contextlib.suppress(OSError):
+                self._conn.send(None)
+            self._process.join(timeout=5)
+        self._stop()
+
+    def _start(self) -> Connection:
+        if self._conn is None:
+            parent, child = _CONTEXT.Pipe()
+            self._process = _CONTEXT.Process(target=_serve, args=(child, self.limits), daemon=True)
+            self._process.start()
+            child.close()
+            self._conn = parent
+        return self._conn
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(timeout=5)
+        if self._conn is not None:
+            self._conn.close()
+        self._process = self._conn = None
+
+
+def _serve(conn: Connection, limits: IngestLimits) -> None:
+    """The worker's loop: one ScannedFile in, ("ok", ReadFile | "error", reason, warnings) out."""
+    from ingest.pipeline import read_file  # imported before the memory limit, so it is not counted
+
+    _limit_memory(limits.worker_memory_bytes)
+    while True:
+        scanned = conn.recv()
+        if scanned is None:
+            return
+        warnings: list[str] = []
+        reply: tuple[str, Any, list[str]]
+        try:
+            reply = ("ok", read_file(scanned, warnings.append, limits), warnings)
+        except DocumentError as e:
+            reply = ("error", e.reason, warnings)
+        except MemoryError:
+            reply = ("restart", "too large: reading it exhausted the parser's memory", warnings)
+        except RecursionError:
+            reply = ("restart", "too deeply nested to read", warnings)
+        except Exception as e:  # a parser bug must fail this file, not the run
+            reply = ("error", f"unreadable: {type(e).__name__}: {e}".splitlines()[0], warnings)
+        conn.send(reply)
+        if reply[0] == "restart":
+            return
+
+
+def _limit_memory(budget: int) -> None:
+    """Cap the address space at what the worker maps now plus `budget` bytes (Linux/macOS only)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError):
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = mapped + budget
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
