@@ -51,8 +51,20 @@ def run_ingest(
     load_embedder: Callable[[], Embedder] = shared_embedder,
 ) -> IngestReport:
     """Ingest a knowledge folder (default: the configured one) into a new live or staged version."""
+    from ingest.limits import MIB, IngestLimits
     from ingest.pipeline import build_version
 
+    limits = IngestLimits(  # the per-file budgets of the DEAL_MAX_* / DEAL_INGEST_* settings
+        max_file_bytes=int(settings.max_file_mb * MIB),
+        max_rows=settings.max_rows,
+        max_columns=settings.max_columns,
+        max_chunks=settings.max_chunks,
+        max_meta_bytes=int(settings.max_meta_kb * 1024),
+        max_expanded_bytes=int(settings.max_expanded_mb * MIB),
+        max_expansion_ratio=int(settings.max_expansion_ratio),
+        worker_memory_bytes=int(settings.ingest_worker_mb * MIB),
+        file_seconds=settings.ingest_file_seconds,
+    )
     return build_version(
         root or settings.knowledge_dir,
         registry=open_registry(settings),
@@ -61,6 +73,7 @@ def run_ingest(
         stage=stage,
         keep_versions=settings.keep_versions,
         progress=progress,
+        limits=limits,
     )
 
 
