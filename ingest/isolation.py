@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 # spawn, not fork: the parent may hold torch's and Chroma's threads, which a forked child would inherit.
 _CONTEXT = multiprocessing.get_context("spawn")
+STARTUP_SECONDS = 120.0  # importing the parsers; not counted against a file's time budget
 
 
 class ParseWorker:
@@ -75,6 +76,13 @@ class ParseWorker:
             self._process.start()
             child.close()
             self._conn = parent
+            try:
+                started = parent.poll(STARTUP_SECONDS) and parent.recv() == "ready"
+            except (EOFError, OSError):
+                started = False
+            if not started:
+                self._stop()
+                raise DocumentError("ingest", "cannot read: the parsing worker did not start")
         return self._conn
 
     def _stop(self) -> None:
@@ -92,6 +100,7 @@ def _serve(conn: Connection, limits: IngestLimits) -> None:
     from ingest.pipeline import read_file  # imported before the memory limit, so it is not counted
 
     _limit_memory(limits.worker_memory_bytes)
+    conn.send("ready")
     while True:
         scanned = conn.recv()
         if scanned is None:

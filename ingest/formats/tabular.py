@@ -101,8 +101,9 @@ def bounded_rows(rows: Iterable[Sequence[Any]], budget: RowBudget, where: str) -
             continue
         if width > limits.max_columns:
             raise DocumentError(
-                budget.source, f"too large: {where} row {number} uses {width:,} columns "
-                f"(the limit is {limits.max_columns:,})"
+                budget.source,
+                f"too large: {where} row {number} uses {width:,} columns "
+                f"(the limit is {limits.max_columns:,})",
             )
         budget.used += 1
         if budget.used > limits.max_rows:
