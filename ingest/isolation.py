@@ -2,17 +2,19 @@
 
 A parser that blows up on a hostile file (a bomb the up-front checks did not catch, a pathological
 layout) then fails that one file as "too large" instead of taking the whole ingest run down with it.
-The worker is started once per run and restarted after a file that killed or stalled it.
+The worker (`python -m ingest.isolation`, talking pickles over its stdin/stdout) is started once per run
+and restarted after a file that killed or stalled it. A plain subprocess rather than multiprocessing's
+spawn, which would re-run the caller's main script in the child.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import DocumentError
@@ -21,8 +23,6 @@ from ingest.limits import IngestLimits
 if TYPE_CHECKING:
     from ingest.pipeline import ReadFile, ScannedFile
 
-# spawn, not fork: the parent may hold torch's and Chroma's threads, which a forked child would inherit.
-_CONTEXT = multiprocessing.get_context("spawn")
 STARTUP_SECONDS = 120.0  # importing the parsers; not counted against a file's time budget
 
 
@@ -31,8 +31,9 @@ class ParseWorker:
 
     def __init__(self, limits: IngestLimits) -> None:
         self.limits = limits
-        self._process: BaseProcess | None = None
-        self._conn: Connection | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None  # to the worker's stdin
+        self._replies: Connection | None = None  # from the worker's stdout
 
     def __enter__(self) -> ParseWorker:
         return self
@@ -42,15 +43,15 @@ class ParseWorker:
 
     def read(self, scanned: ScannedFile, warn: Callable[[str], None]) -> ReadFile:
         """The file's chunks, read in the worker; DocumentError with the reason when it cannot be read."""
-        conn = self._start()
+        conn, replies = self._start()
         conn.send(scanned)
-        if not conn.poll(self.limits.file_seconds):
+        if not replies.poll(self.limits.file_seconds):
             self._stop()
             raise DocumentError(
                 scanned.source, f"too large: reading it took longer than {self.limits.file_seconds:g} s"
             )
         try:
-            kind, payload, warnings = conn.recv()
+            kind, payload, warnings = replies.recv()
         except (EOFError, OSError) as e:  # killed: out of memory (RLIMIT_AS) or a crash in a C parser
             self._stop()
             raise DocumentError(scanned.source, "too large: reading it exhausted the parser's memory") from e
@@ -63,46 +64,54 @@ class ParseWorker:
         raise DocumentError(scanned.source, payload)
 
     def close(self) -> None:
-        if self._conn is not None and self._process is not None and self._process.is_alive():
+        if self._conn is not None and self._process is not None and self._process.poll() is None:
             with contextlib.suppress(OSError):
                 self._conn.send(None)
-            self._process.join(timeout=5)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=5)
         self._stop()
 
-    def _start(self) -> Connection:
-        if self._conn is None:
-            parent, child = _CONTEXT.Pipe()
-            self._process = _CONTEXT.Process(target=_serve, args=(child, self.limits), daemon=True)
-            self._process.start()
-            child.close()
-            self._conn = parent
+    def _start(self) -> tuple[Connection, Connection]:
+        if self._conn is None or self._replies is None:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "ingest.isolation"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            )
+            assert process.stdin is not None and process.stdout is not None
+            self._process = process
+            self._conn = Connection(os.dup(process.stdin.fileno()), readable=False)
+            self._replies = Connection(os.dup(process.stdout.fileno()), writable=False)
+            process.stdin.close()
+            process.stdout.close()
             try:
-                started = parent.poll(STARTUP_SECONDS) and parent.recv() == "ready"
+                self._conn.send(self.limits)
+                started = self._replies.poll(STARTUP_SECONDS) and self._replies.recv() == "ready"
             except (EOFError, OSError):
                 started = False
             if not started:
                 self._stop()
                 raise DocumentError("ingest", "cannot read: the parsing worker did not start")
-        return self._conn
+        return self._conn, self._replies
 
     def _stop(self) -> None:
         if self._process is not None:
-            if self._process.is_alive():
+            if self._process.poll() is None:
                 self._process.kill()
-            self._process.join(timeout=5)
-        if self._conn is not None:
-            self._conn.close()
-        self._process = self._conn = None
+            self._process.wait()
+        for conn in (self._conn, self._replies):
+            if conn is not None:
+                conn.close()
+        self._process = self._conn = self._replies = None
 
 
-def _serve(conn: Connection, limits: IngestLimits) -> None:
+def _serve(requests: Connection, replies: Connection) -> None:
     """The worker's loop: one ScannedFile in, ("ok", ReadFile | "error", reason, warnings) out."""
     from ingest.pipeline import read_file  # imported before the memory limit, so it is not counted
 
+    limits: IngestLimits = requests.recv()
     _limit_memory(limits.worker_memory_bytes)
-    conn.send("ready")
+    replies.send("ready")
     while True:
-        scanned = conn.recv()
+        scanned = requests.recv()
         if scanned is None:
             return
         warnings: list[str] = []
@@ -117,7 +126,7 @@ def _serve(conn: Connection, limits: IngestLimits) -> None:
             reply = ("restart", "too deeply nested to read", warnings)
         except Exception as e:  # a parser bug must fail this file, not the run
             reply = ("error", f"unreadable: {type(e).__name__}: {e}".splitlines()[0], warnings)
-        conn.send(reply)
+        replies.send(reply)
         if reply[0] == "restart":
             return
 
@@ -136,3 +145,10 @@ def _limit_memory(budget: int) -> None:
     if hard != resource.RLIM_INFINITY:
         wanted = min(wanted, hard)
     resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+
+
+if __name__ == "__main__":
+    # The protocol owns the original stdout; anything a parser prints goes to stderr instead.
+    protocol_out = os.dup(1)
+    os.dup2(2, 1)
+    _serve(Connection(os.dup(0), writable=False), Connection(protocol_out, readable=False))

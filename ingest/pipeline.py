@@ -121,7 +121,9 @@ def scan_tree(
         digest = _digest(path, info, max_file_bytes)
         side = sidecar_path(path)
         if digest and side.is_file() and not side.is_symlink():
-            digest.update(b"\0sidecar\0" + side.read_bytes()[: max_file_bytes + 1])
+            # An oversized sidecar is not read here: its size changes the hash, and reading it fails.
+            size = side.stat().st_size
+            digest.update(b"\0sidecar\0" + (side.read_bytes() if size <= max_file_bytes else b"%d" % size))
         found[rel] = ScannedFile(rel, path, digest.hexdigest() if digest else "", info.st_size)
     return dict(sorted(found.items()))
 
