@@ -161,6 +161,15 @@ def test_file_over_the_parsing_memory_budget_fails_as_too_large(tmp_path: Path, 
     assert report.count("added") == 1
 
 
+def test_file_over_the_parsing_time_budget_fails_as_too_large(tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "kb"
+    write(root, "offerings/envelopes.md", GOOD)
+    write(root, "offerings/slow.txt", ("Envelopes and inserts. " * 40 + "\n\n") * 40_000)  # ~37 MB, seconds
+    report = ingest(tmp_path, root, embedder, ingest_file_seconds=1)
+    assert reasons(report) == {"offerings/slow.txt": "too large: reading it took longer than 1 s"}
+    assert report.count("added") == 1
+
+
 def test_cli_ingest_prints_one_failed_line_per_bad_file_and_exits_1(
     tmp_path: Path, embedder: Embedder
 ) -> None:
