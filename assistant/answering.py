@@ -133,7 +133,15 @@ class Assistant:
             from assistant.generating import generate_answer
 
             support = results[0].support
-            answer = generate_answer(self.chat_model, request, answer, support, guard, self._citation)
+            answer = generate_answer(
+                self.chat_model,
+                request,
+                answer,
+                support,
+                guard,
+                self._citation,
+                forbidden_clients=forbidden_clients(request, known),
+            )
         return answer
 
     def _prior(self, request: Request, known: list[str]) -> Prior:

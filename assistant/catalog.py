@@ -134,7 +134,8 @@ class Catalog:
                         chunk.meta.confidentiality.value,
                         client_key(chunk.meta.client),
                         chunk.doc_type.value,
-                        chunk.model_dump_json(),
+                        # The document's unknown metadata keys live once, in files.meta, not per chunk.
+                        chunk.model_dump_json(exclude={"meta": {"extra"}}),
                     ),
                 )
                 self._db.execute("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, body))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,17 @@ class Settings(BaseSettings):
         None,
         description="LangChain chat model, e.g. openai:gpt-4.1-mini; the offline composer when unset.",
     )
+    # The model endpoint: with a base URL set, the model is called there and nowhere else.
+    llm_base_url: str | None = Field(
+        None, description="Endpoint of the chat model (e.g. http://127.0.0.1:8080/v1 for llama.cpp/vLLM)."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="Key for the model endpoint; the provider's own variable is ignored when set."
+    )
+    llm_timeout: float = Field(30.0, gt=0, description="Seconds one model call may take.")
+    llm_max_tokens: int = Field(600, ge=16, description="Longest model reply, in tokens.")
+    llm_retries: int = Field(1, ge=0, le=5, description="Retries of a failed model call (not of timeouts).")
+    llm_concurrency: int = Field(1, ge=1, description="Model calls in flight at once (per loaded model).")
     top_k: int = Field(8, ge=1, le=50, description="Chunks retrieved per question.")
 
     # Slack (Slack's own variable names for its secrets)
@@ -53,6 +64,18 @@ class Settings(BaseSettings):
     feedback_db: Path | None = Field(
         None, description="SQLite file for feedback; <data_dir>/feedback.sqlite3 by default."
     )
+
+    # ---- Ingest limits (per knowledge file; a file over a limit fails alone with the reason) ----
+    max_file_mb: float = Field(50.0, gt=0, description="Largest knowledge file read at ingest.")
+    max_rows: int = Field(50_000, ge=1, description="Most spreadsheet/CSV rows holding a value, per file.")
+    max_columns: int = Field(1_000, ge=1, description="Most used columns in one spreadsheet row.")
+    max_chunks: int = Field(20_000, ge=1, description="Most chunks one file may produce.")
+    max_meta_kb: float = Field(16.0, gt=0, description="Largest metadata of one file, serialised as JSON.")
+    max_expanded_mb: float = Field(512.0, gt=0, description="Largest uncompressed size of a .docx/.xlsx.")
+    max_expansion_ratio: float = Field(100.0, gt=1, description="Largest compression ratio of a member.")
+    ingest_worker_mb: float = Field(2048.0, gt=0, description="Memory one file's parsing may allocate.")
+    ingest_file_seconds: float = Field(300.0, gt=0, description="Time one file's parsing may take.")
+    # ---- end of ingest limits ----
 
     # Questionnaires
     questionnaire_max_mb: float = Field(10.0, gt=0, description="Largest questionnaire file accepted.")

@@ -11,7 +11,7 @@ import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.catalog import Catalog
 from assistant.embedding import Embedder
@@ -52,8 +52,20 @@ def run_ingest(
     load_embedder: Callable[[], Embedder] = shared_embedder,
 ) -> IngestReport:
     """Ingest a knowledge folder (default: the configured one) into a new live or staged version."""
+    from ingest.limits import MIB, IngestLimits
     from ingest.pipeline import build_version
 
+    limits = IngestLimits(  # the per-file budgets of the DEAL_MAX_* / DEAL_INGEST_* settings
+        max_file_bytes=int(settings.max_file_mb * MIB),
+        max_rows=settings.max_rows,
+        max_columns=settings.max_columns,
+        max_chunks=settings.max_chunks,
+        max_meta_bytes=int(settings.max_meta_kb * 1024),
+        max_expanded_bytes=int(settings.max_expanded_mb * MIB),
+        max_expansion_ratio=int(settings.max_expansion_ratio),
+        worker_memory_bytes=int(settings.ingest_worker_mb * MIB),
+        file_seconds=settings.ingest_file_seconds,
+    )
     return build_version(
         root or settings.knowledge_dir,
         registry=open_registry(settings),
@@ -62,19 +74,55 @@ def run_ingest(
         stage=stage,
         keep_versions=settings.keep_versions,
         progress=progress,
+        limits=limits,
     )
 
 
-def load_chat_model(spec: str) -> BaseChatModel:
-    """Any LangChain chat model by "provider:model" (e.g. openai:gpt-4.1-mini), via init_chat_model."""
+def load_chat_model(settings: Settings) -> BaseChatModel:
+    """The configured chat model (DEAL_LLM as "provider:model", via init_chat_model), bounded by the limits.
+
+    A configured base URL and key are passed explicitly, so a provider variable in the environment
+    (OPENAI_BASE_URL, OPENAI_API_KEY) can neither redirect the calls nor send its key to the endpoint.
+    """
     from langchain.chat_models import init_chat_model
 
+    from assistant.chat_model import redact
     from assistant.errors import ConfigError
 
+    spec = settings.llm or ""
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     try:
-        return init_chat_model(spec, temperature=0)
+        model = init_chat_model(spec, **_endpoint_params(settings, spec, key))
     except Exception as e:  # missing provider package, unknown provider, missing key
-        raise ConfigError(f"cannot load chat model DEAL_LLM={spec!r}: {e}") from e
+        reason = (redact(str(e), key or "").strip().splitlines() or [type(e).__name__])[0]
+        raise ConfigError(f"cannot load chat model DEAL_LLM={spec!r}: {reason}") from None
+    return bound_chat_model(model, settings)
+
+
+def _endpoint_params(settings: Settings, spec: str, key: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"temperature": 0}
+    if spec.startswith("ollama:"):
+        # ChatOllama names its limit num_predict and takes no key; the timeout is BoundedChatModel's.
+        params["num_predict"] = settings.llm_max_tokens
+        if settings.llm_base_url:
+            params["base_url"] = settings.llm_base_url
+        return params
+    # max_retries=0: BoundedChatModel does the retrying, so one setting counts them.
+    params.update(timeout=settings.llm_timeout, max_tokens=settings.llm_max_tokens, max_retries=0)
+    if settings.llm_base_url:
+        params["base_url"] = settings.llm_base_url
+        params["api_key"] = key or "not-set"  # never the provider's key from the environment
+    elif key:
+        params["api_key"] = key
+    return params
+
+
+def bound_chat_model(model: BaseChatModel, settings: Settings) -> BaseChatModel:
+    """`model` limited by DEAL_LLM_TIMEOUT, DEAL_LLM_RETRIES and DEAL_LLM_CONCURRENCY."""
+    from assistant.chat_model import bounded
+
+    retries, concurrency = settings.llm_retries, settings.llm_concurrency
+    return bounded(model, timeout=settings.llm_timeout, retries=retries, concurrency=concurrency)
 
 
 def build_assistant(
@@ -96,7 +144,9 @@ def build_assistant(
     registry = open_registry(settings)
     chroma = open_chroma(settings)
     if chat_model is None and settings.llm:
-        chat_model = load_chat_model(settings.llm)
+        chat_model = load_chat_model(settings)
+    elif chat_model is not None:
+        chat_model = bound_chat_model(chat_model, settings)
     source = VersionSource(registry, chroma, version)
     tuning = tuning or Tuning(candidates=max(Tuning.candidates, settings.top_k * 4))
     retriever = Retriever(embedder or shared_embedder(), source, tuning=tuning)

@@ -21,7 +21,7 @@ METRIC_MEANINGS = {
     "leak_rate": "the answer shows something it must not (lower is better)",
     "refusal_accuracy": "answers what it can, declines what it cannot",
     "citation_validity": "every citation points at a retrieved chunk of a known document",
-    "confident_wrong_rate": "answers shown with high or medium confidence that fail the case (lower is better)",
+    "confident_wrong_rate": "confident (high or medium) answers that fail the case (lower is better)",
     "abstention_precision": "refusals (not found or restricted) that were right to refuse",
     "latency_p50_ms": "median time per question",
     "latency_p95_ms": "95th-percentile time per question",

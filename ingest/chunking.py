@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from assistant.models import Block, Chunk, DocType, DocumentMeta
 
 MAX_CHARS = 900
+KEYWORD_EXTRA_VALUE_CHARS = 80  # an unknown metadata value longer than this is prose, not an identifier
+KEYWORD_EXTRA_CHARS = 400  # unknown metadata values added to each chunk's keyword text, at most
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -133,8 +135,16 @@ def keyword_text(chunk: Chunk) -> str:
 
     Metadata values (client, offering, vertical, SOW or contract numbers in unknown keys) make a query such
     as "CCDR-2024-117 termination" find the document even when the number only lives in its sidecar.
+    Only short scalar values of unknown keys are repeated (identifiers, not prose), at most
+    KEYWORD_EXTRA_CHARS per chunk: every chunk of the file carries them.
     """
     meta = chunk.meta
-    tags = [str(v) for v in meta.extra.values() if isinstance(v, str | int | float)]
+    tags: list[str] = []
+    budget = KEYWORD_EXTRA_CHARS
+    for value in meta.extra.values():
+        text = str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
+        if text and len(text) <= KEYWORD_EXTRA_VALUE_CHARS and len(text) <= budget:
+            tags.append(text)
+            budget -= len(text)
     parts = [meta.title, chunk.heading_path, chunk.text, meta.client, meta.offering, meta.vertical, *tags]
     return "\n".join(p for p in parts if p)

@@ -7,13 +7,17 @@ the defaults (title from the document or its file name, confidentiality by docum
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from assistant.errors import DocumentError
 from assistant.models import Confidentiality, DocType, DocumentMeta, ParsedDocument
-from ingest.formats.yaml_text import load_mapping
+from ingest.formats.guards import read_bytes, shown_name
+from ingest.formats.yaml_text import MAX_METADATA_SOURCE_BYTES, load_mapping
+from ingest.limits import DEFAULT_LIMITS
 
 SIDECAR_SUFFIX = ".meta.yaml"
 
@@ -55,29 +59,36 @@ def is_sidecar(path: Path) -> bool:
 def load_sidecar(path: Path, source: str) -> dict[str, Any] | None:
     """The mapping in the sidecar file at `path`, or None when there is none.
 
-    `source` is the document the sidecar describes; broken YAML or a non-mapping raises
-    DocumentError(source, "<sidecar name>: ...").
+    `source` is the document the sidecar describes; broken YAML, a non-mapping, a symbolic link or a
+    file over MAX_METADATA_SOURCE_BYTES raises DocumentError(source, "<sidecar name>: ...").
     """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    name = shown_name(path.name)
+    if not os.path.lexists(path):
         return None
-    except OSError as e:
-        raise DocumentError(source, f"{path.name}: cannot read ({e.strerror or e})") from e
+    try:
+        data = read_bytes(path, source, MAX_METADATA_SOURCE_BYTES, allow_empty=True)
+    except DocumentError as e:
+        raise DocumentError(source, f"{name}: {e.reason}") from e
     try:
         return load_mapping(data.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
-        raise DocumentError(source, f"{path.name}: not UTF-8 text") from e
+        raise DocumentError(source, f"{name}: not UTF-8 text") from e
     except ValueError as e:
-        raise DocumentError(source, f"{path.name}: {e}") from e
+        raise DocumentError(source, f"{name}: {e}") from e
 
 
 def resolve_metadata(
-    source: str, doc_type: DocType, parsed: ParsedDocument, sidecar: dict[str, Any] | None
+    source: str,
+    doc_type: DocType,
+    parsed: ParsedDocument,
+    sidecar: dict[str, Any] | None,
+    *,
+    max_bytes: int = DEFAULT_LIMITS.max_meta_bytes,
 ) -> DocumentMeta:
     """Validated metadata: sidecar over front matter over defaults; unknown keys go to `extra`.
 
-    Raises DocumentError(source, "<key>: <why>") for an invalid date or confidentiality level.
+    Raises DocumentError(source, "<key>: <why>") for an invalid date or confidentiality level, and
+    DocumentError(source, "metadata: too large ...") when it serialises to more than `max_bytes`.
     """
     if sidecar is not None and not isinstance(sidecar, dict):
         raise DocumentError(source, "metadata: expected a mapping of keys to values")
@@ -88,7 +99,13 @@ def resolve_metadata(
     fields["title"] = fields["title"] or clean_title(parsed.title) or title_from_file_name(source)
     fields["confidentiality"] = _confidentiality(source, merged.get("confidentiality"), doc_type)
     extra = {key: value for key, value in merged.items() if key not in _KNOWN_KEYS}
-    return DocumentMeta(**fields, extra=extra)
+    meta = DocumentMeta(**fields, extra=extra)
+    size = len(json.dumps(meta.model_dump(mode="json"), default=str).encode("utf-8"))
+    if size > max_bytes:
+        raise DocumentError(
+            source, f"metadata: too large ({size:,} bytes serialised; the limit is {max_bytes:,} bytes)"
+        )
+    return meta
 
 
 def title_from_file_name(source: str) -> str:

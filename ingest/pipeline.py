@@ -10,21 +10,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import shutil
+import sqlite3
+import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from assistant.catalog import Catalog, FileRecord, client_key
 from assistant.embedding import Embedder
-from assistant.errors import DocumentError
+from assistant.errors import DocumentError, KnowledgeBaseError
 from assistant.models import Chunk, DocType
 from assistant.store import QUESTION_VECTOR_SUFFIX, ChromaConnection, VectorCollection
-from assistant.versions import Registry, VersionPaths, VersionRecord
+from assistant.versions import REBUILD_HINT, Registry, VersionPaths, VersionRecord, version_number
 from ingest.chunking import build_chunks, embedding_text, keyword_text
 from ingest.formats import read_document
+from ingest.formats.guards import shown_name, too_large
+from ingest.isolation import ParseWorker
+from ingest.limits import DEFAULT_LIMITS, IngestLimits
 from ingest.metadata import doc_type_for, is_sidecar, load_sidecar, resolve_metadata, sidecar_path
 
 log = logging.getLogger(__name__)
@@ -91,40 +98,94 @@ class ReadFile:
     meta: dict[str, object]
 
 
-def scan_tree(root: Path, warn: Callable[[str], None]) -> dict[str, ScannedFile]:
-    """Knowledge files under root with a hash covering the file and its sidecar."""
+def scan_tree(
+    root: Path, warn: Callable[[str], None], max_file_bytes: int = DEFAULT_LIMITS.max_file_bytes
+) -> dict[str, ScannedFile]:
+    """Regular knowledge files under root with a hash covering the file and its sidecar.
+
+    Nothing outside the folder is read: symbolic links (to files or folders, dangling or not), FIFOs,
+    devices and sockets are skipped with a warning naming them. A file over `max_file_bytes` is listed
+    with an empty hash and not read, so it fails with its reason and keeps what the store held for it.
+    """
     if not root.is_dir():
         raise DocumentError(str(root), "knowledge folder does not exist")
     found: dict[str, ScannedFile] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
+    for path, info in _regular_files(root, warn):
+        rel = path.relative_to(root).as_posix()
         if is_sidecar(path):
-            if not path.with_name(path.name.removesuffix(".meta.yaml")).exists():
-                warn(f"{rel.as_posix()}: sidecar without its document, ignored")
+            if not os.path.lexists(path.with_name(path.name.removesuffix(".meta.yaml"))):
+                warn(f"{shown_name(rel)}: sidecar without its document, ignored")
             continue
-        if len(rel.parts) == 1 and path.name.lower() in IGNORED_AT_ROOT:
+        if "/" not in rel and path.name.lower() in IGNORED_AT_ROOT:
             continue
-        digest = hashlib.sha256(path.read_bytes())
+        digest = _digest(path, info, max_file_bytes)
         side = sidecar_path(path)
-        if side.exists():
-            digest.update(b"\0sidecar\0" + side.read_bytes())
-        found[rel.as_posix()] = ScannedFile(rel.as_posix(), path, digest.hexdigest(), path.stat().st_size)
-    return found
+        if digest and side.is_file() and not side.is_symlink():
+            # An oversized sidecar is not read here: its size changes the hash, and reading it fails.
+            size = side.stat().st_size
+            digest.update(b"\0sidecar\0" + (side.read_bytes() if size <= max_file_bytes else b"%d" % size))
+        found[rel] = ScannedFile(rel, path, digest.hexdigest() if digest else "", info.st_size)
+    return dict(sorted(found.items()))
 
 
-def read_file(scanned: ScannedFile, warn: Callable[[str], None]) -> ReadFile:
-    """Parse one file into chunks; raises DocumentError with the reason."""
+def _regular_files(root: Path, warn: Callable[[str], None]) -> list[tuple[Path, os.stat_result]]:
+    """(path, lstat) of every regular, non-hidden file under root, without following any link."""
+    top = root.resolve()
+    out: list[tuple[Path, os.stat_result]] = []
+    for folder, dirs, files in os.walk(top, followlinks=False):
+        base = Path(folder)
+        for name in sorted(dirs):
+            if name.startswith("."):
+                dirs.remove(name)
+            elif (base / name).is_symlink():
+                folder_name = shown_name((base / name).relative_to(top).as_posix())
+                warn(f"{folder_name}: symlinked folder, not followed")
+        for name in files:
+            path = base / name
+            if name.startswith("."):
+                continue
+            shown = shown_name(path.relative_to(top).as_posix())
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                dangling = "" if path.exists() else "dangling "
+                warn(f"{shown}: {dangling}symbolic link, skipped (links are never followed)")
+            elif not stat.S_ISREG(info.st_mode):
+                warn(f"{shown}: not a regular file (FIFO, device or socket), skipped")
+            elif not path.resolve().is_relative_to(top):
+                warn(f"{shown}: resolves outside the knowledge folder, skipped")
+            else:
+                out.append((root / path.relative_to(top), info))
+    return out
+
+
+def _digest(path: Path, info: os.stat_result, max_file_bytes: int) -> Any:
+    """The running SHA-256 of a file within the size limit (None for a larger one, which is not read)."""
+    if info.st_size > max_file_bytes:
+        return None
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256")
+
+
+def read_file(
+    scanned: ScannedFile, warn: Callable[[str], None], limits: IngestLimits = DEFAULT_LIMITS
+) -> ReadFile:
+    """Parse one file into chunks within the limits; raises DocumentError with the reason."""
+    if scanned.size > limits.max_file_bytes:
+        raise DocumentError(scanned.source, too_large(scanned.size, limits.max_file_bytes))
     doc_type = doc_type_for(scanned.source)
     if doc_type is DocType.OTHER:
-        warn(f"{scanned.source}: not under offerings/, sows/ or rfp-answers/, ingested as type 'other'")
+        where = "not under offerings/, sows/ or rfp-answers/, ingested as type 'other'"
+        warn(f"{shown_name(scanned.source)}: {where}")
     sidecar = load_sidecar(sidecar_path(scanned.path), scanned.source)
-    parsed = read_document(scanned.path, scanned.source)
-    meta = resolve_metadata(scanned.source, doc_type, parsed, sidecar)
+    parsed = read_document(scanned.path, scanned.source, limits)
+    meta = resolve_metadata(scanned.source, doc_type, parsed, sidecar, max_bytes=limits.max_meta_bytes)
     chunks = build_chunks(scanned.source, doc_type, meta, parsed.blocks)
     if not chunks:
         raise DocumentError(scanned.source, "no text to index")
+    if len(chunks) > limits.max_chunks:
+        raise DocumentError(
+            scanned.source, f"too large: {len(chunks):,} chunks (the limit is {limits.max_chunks:,} per file)"
+        )
     return ReadFile(scanned, doc_type, chunks, meta.model_dump(mode="json"))
 
 
@@ -183,14 +244,20 @@ class VersionBuilder:
                 self.collection.add([ids[i] for i in keep], vectors[keep], [metas[i] for i in keep])
 
     def finish(self, record: VersionRecord, *, stage: bool) -> None:
-        self.catalog.set_info(**record.model_dump(), index_format=INDEX_FORMAT)
+        # built_as lets `kb repair` tell a candidate that was never gated from a version that was live
+        built_as = "staged" if stage else "live"
+        self.catalog.set_info(**record.model_dump(), index_format=INDEX_FORMAT, built_as=built_as)
         self.catalog.close()
         self.folder.rename(self.final.folder)
         self.registry.commit(record, stage=stage)
 
 
 def cleanup_leftovers(registry: Registry, chroma: ChromaConnection, keep: int) -> None:
-    """Remove half-built versions of interrupted runs and versions beyond the retention count."""
+    """Remove half-built versions of interrupted runs and versions beyond the retention count.
+
+    Everything the registry does not list is removed, so this relies on `Registry.state` refusing a
+    missing or unreadable registry while version folders exist.
+    """
     state = registry.state()
     retained = registry.retained(keep)
     dropped = set(state.versions) - retained
@@ -199,12 +266,37 @@ def cleanup_leftovers(registry: Registry, chroma: ChromaConnection, keep: int) -
     known = set(state.versions) - dropped
     if registry.root.exists():
         for p in registry.root.iterdir():
-            if p.is_dir() and p.name not in known:
+            # only version-shaped folders: anything else in kb/ is not ours to delete
+            if p.is_dir() and p.name not in known and version_number(p.name.removeprefix(".building-")) >= 0:
                 shutil.rmtree(p, ignore_errors=True)
     prefix = registry.prefix + "_"
     for name in chroma.names():
         if name.startswith(prefix) and name.removeprefix(prefix) not in known:
             chroma.drop(name)
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A full disk or an unwritable folder stops the ingest with one line; the live version is untouched."""
+    try:
+        yield
+    except OSError as e:
+        where = f" ({e.filename})" if e.filename else ""
+        raise KnowledgeBaseError(
+            f"ingest stopped, the live version is unchanged: {e.strerror or e}{where}"
+        ) from e
+    except sqlite3.Error as e:
+        raise KnowledgeBaseError(f"ingest stopped, the live version is unchanged: catalog: {e}") from e
+
+
+def _whole_live(registry: Registry, chroma: ChromaConnection, name: str) -> VersionPaths:
+    """The live version to build on; KnowledgeBaseError pointing at --rebuild when parts of it are gone."""
+    missing = registry.missing_parts(name, set(chroma.names()))
+    if missing:
+        raise KnowledgeBaseError(
+            f"the live version {name} is damaged ({', '.join(missing)} missing): {REBUILD_HINT}"
+        )
+    return registry.paths(name)
 
 
 def build_version(
@@ -214,11 +306,17 @@ def build_version(
     chroma: ChromaConnection,
     load_embedder: Callable[[], Embedder],
     stage: bool = False,
+    rebuild: bool = False,
     keep_versions: int = 5,
     progress: Progress | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> IngestReport:
-    """Ingest `root` incrementally against the live version; register the result as live or staged."""
+    """Ingest `root` incrementally against the live version; register the result as live or staged.
+
+    With `rebuild`, every file is read and embedded again into a version that does not build on the
+    live one (the way out when the live version's catalog or vectors are gone).
+    """
     progress = progress or Progress()
     started = time.perf_counter()
     report = IngestReport(root=str(root), version=None, staged=stage)
@@ -227,10 +325,10 @@ def build_version(
         report.warnings.append(message)
         progress.warn(message)
 
-    with registry.locked():
+    with _storage_errors(), registry.locked():
         cleanup_leftovers(registry, chroma, keep_versions)
         state = registry.state()
-        base = registry.paths(state.live) if state.live else None
+        base = _whole_live(registry, chroma, state.live) if state.live and not rebuild else None
         base_files: dict[str, FileRecord] = {}
         if base:
             base_catalog = Catalog(base.catalog, readonly=True)
@@ -241,26 +339,28 @@ def build_version(
                 base_files = {s: replace(r, sha256="") for s, r in base_catalog.files().items()}
             base_catalog.close()
 
-        scanned = scan_tree(root, warn)
+        scanned = scan_tree(root, warn, limits.max_file_bytes)
         reads: list[ReadFile] = []
-        for source, file in scanned.items():
-            previous = base_files.get(source)
-            if previous and previous.sha256 == file.sha256:
-                report.results.append(FileResult(source, "unchanged", previous.chunks))
-                continue
-            try:
-                read = read_file(file, warn)
-            except DocumentError as e:
-                report.results.append(FileResult(source, "failed", reason=e.reason))
-                progress.warn(f"{source}: {e.reason}")
-                continue
-            reads.append(read)
-            outcome: Outcome = "updated" if previous else "added"
-            report.results.append(FileResult(source, outcome, len(read.chunks)))
+        with ParseWorker(limits) as worker:  # parses in a child process held to the memory/time budget
+            for source, file in scanned.items():
+                previous = base_files.get(source)
+                if previous and previous.sha256 == file.sha256:
+                    report.results.append(FileResult(source, "unchanged", previous.chunks))
+                    continue
+                try:
+                    read = worker.read(file, warn)
+                except DocumentError as e:
+                    # Escaped: a newline in the name must not split the one line naming the file.
+                    report.results.append(FileResult(shown_name(source), "failed", reason=e.reason))
+                    progress.warn(f"{shown_name(source)}: {e.reason}")
+                    continue
+                reads.append(read)
+                outcome: Outcome = "updated" if previous else "added"
+                report.results.append(FileResult(source, outcome, len(read.chunks)))
         removed = sorted(set(base_files) - set(scanned))
         report.results += [FileResult(s, "removed", base_files[s].chunks) for s in removed]
 
-        if not reads and not removed and not stage:
+        if not reads and not removed and not stage and not rebuild:
             report.seconds = time.perf_counter() - started
             return report
 

@@ -259,3 +259,72 @@ def answer_library_rows(reviewed: dt.date = dt.date(2025, 3, 1)) -> list[list[An
         ["Where is data hosted?", "In EU data centres (Frankfurt, Dublin).", "hosting", reviewed, "Ana"],
         ["Do you have SOC 2?", "Yes, SOC 2 Type II, renewed yearly.", "compliance", reviewed, "Sam"],
     ]
+
+
+# ---- hostile files (small, crafted to trip the ingest limits) -------------------------------------------
+
+
+def rewrite_zip(path: Path, edit: Any, extra: Mapping[str, bytes] | None = None) -> Path:
+    """Rewrite the Office package at `path`: edit(name, data) -> data for each member, plus new members."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        members = [(info, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in members:
+            out.writestr(info.filename, edit(info.filename, data), zipfile.ZIP_DEFLATED)
+        for name, data in (extra or {}).items():
+            out.writestr(name, data, zipfile.ZIP_DEFLATED)
+    return path
+
+
+def write_xlsx_declaring_whole_grid(path: Path, rows: Sequence[Sequence[Any]], far_cell: str = "") -> Path:
+    """A workbook whose sheet declares its used range as A1:XFD1048576 (the whole grid).
+
+    `far_cell` adds a cell at XFD1048576: an empty styled one ("empty") or one holding text ("text").
+    """
+    import re
+
+    write_xlsx(path, {"Library": rows})
+    cell = {
+        "": b"",
+        "empty": b'<c r="XFD1048576" s="0"/>',
+        "text": b'<c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>',
+    }[far_cell]
+
+    def edit(name: str, data: bytes) -> bytes:
+        if not name.startswith("xl/worksheets/sheet"):
+            return data
+        data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
+        if cell:
+            data = data.replace(b"</sheetData>", b'<row r="1048576">' + cell + b"</row></sheetData>")
+        return data
+
+    return rewrite_zip(path, edit)
+
+
+def write_docx_bomb(path: Path, expanded_bytes: int = 4 * 1024 * 1024) -> Path:
+    """A valid .docx carrying a member of zeros that compresses about a thousand times."""
+    write_docx(path, [Title("Bomb"), Para("A document with a very compressible part.")])
+    return rewrite_zip(path, lambda name, data: data, {"word/media/filler.bin": bytes(expanded_bytes)})
+
+
+def write_alias_bomb_sidecar(path: Path, levels: int = 9) -> Path:
+    """A sidecar of nested YAML anchors: a few hundred bytes that expand to 10**levels strings."""
+    lines = ['a0: &a0 "lol"']
+    for n in range(1, levels + 1):
+        lines.append(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]")
+    path.write_text("title: Bomb\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_xlsx_formulas_only(path: Path) -> Path:
+    """An answer library whose answers are formulas saved without cached values (as openpyxl writes them)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Question", "Answer"])
+    sheet.append(["Do you print in colour?", '=CONCAT("Yes, ", "in colour")'])
+    sheet.append(["Do you mail overseas?", '=CONCAT("Yes, ", "to 40 countries")'])
+    workbook.save(path)
+    return path

@@ -34,6 +34,14 @@ APP_TOKEN = "xapp-test-token"
 _JSON_FIELDS = ("blocks", "attachments", "files", "view", "metadata")
 
 
+class _ApiError(Exception):
+    """Raised by a Web API method of the fake to answer {"ok": false, "error": ...}."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # bursts of concurrent calls must queue, not be reset
@@ -61,13 +69,25 @@ class _State:
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # upload id -> {filename, data}
     rate_limit: dict[str, int] = field(default_factory=dict)  # method -> Retry-After seconds (once)
     failures: dict[str, str] = field(default_factory=dict)  # method -> error (always)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # method -> fixed ok answer
+    redirects: dict[str, str] = field(default_factory=dict)  # file id -> Location of a 302
+    trickles: dict[str, float] = field(default_factory=dict)  # file id -> seconds between bytes
 
 
 class FakeSlack:
     """The Slack Web API as the bot sees it, on 127.0.0.1 and an ephemeral port."""
 
-    def __init__(self, *, team_id: str = HOME_TEAM, bot_user: str = BOT_USER, token: str = TOKEN) -> None:
+    def __init__(
+        self,
+        *,
+        team_id: str = HOME_TEAM,
+        bot_user: str = BOT_USER,
+        token: str = TOKEN,
+        enterprise_id: str | None = None,
+    ) -> None:
         self.team_id = team_id
+        self.enterprise_id = enterprise_id
+        self.trickle_released = threading.Event()  # set: a trickling download sends the rest at once
         self.bot_user = bot_user
         self.token = token
         self._state = _State()
@@ -83,6 +103,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self.trickle_released.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -143,6 +164,21 @@ class FakeSlack:
             self._state.files[file_id] = obj
             self._state.file_contents[file_id] = content
         return dict(obj)
+
+    def redirect_file(self, file_id: str, location: str) -> None:
+        """Answer downloads of a file with 302 to `location` (as a CDN or a hostile server would)."""
+        with self._lock:
+            self._state.redirects[file_id] = location
+
+    def trickle_file(self, file_id: str, seconds_per_byte: float) -> None:
+        """Serve a file one byte at a time (until `trickle_released` is set or the bytes run out)."""
+        with self._lock:
+            self._state.trickles[file_id] = seconds_per_byte
+
+    def answer_with(self, method: str, **payload: Any) -> None:
+        """Answer every call of `method` with {"ok": true, **payload} (e.g. ok without its object)."""
+        with self._lock:
+            self._state.answers[method] = payload
 
     def rate_limit_once(self, method: str, retry_after: int = 1) -> None:
         """Answer the next call of `method` with HTTP 429 and Retry-After."""
@@ -272,7 +308,14 @@ class FakeSlack:
             self._record(method, body, headers, failure)
             _send_json(handler, 200, {"ok": False, "error": failure})
             return
-        result = answer(body)
+        with self._lock:
+            fixed = self._state.answers.get(method)
+        try:
+            result = answer(body) if fixed is None else dict(fixed)
+        except _ApiError as e:
+            self._record(method, body, headers, e.error)
+            _send_json(handler, 200, {"ok": False, "error": e.error})
+            return
         self._record(method, body, headers)
         _send_json(handler, 200, {"ok": True, **result})
 
@@ -284,12 +327,42 @@ class FakeSlack:
             # Slack answers an unauthenticated url_private fetch with its login page, not the file.
             _send(handler, 200, b"<html>sign in</html>", "text/html")
             return
+        file_id = parts[1] if len(parts) > 1 else ""
         with self._lock:
-            content = self._state.file_contents.get(parts[1]) if len(parts) > 1 else None
+            content = self._state.file_contents.get(file_id)
+            location = self._state.redirects.get(file_id)
+            trickle = self._state.trickles.get(file_id)
+        if location is not None:
+            handler.send_response(302)
+            handler.send_header("Location", location)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
         if parts[0] != "files-pri" or content is None:
             _send(handler, 404, b"not found", "text/plain")
             return
+        if trickle is not None:
+            self._trickle(handler, content, trickle)
+            return
         _send(handler, 200, content, "application/octet-stream")
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, content: bytes, seconds_per_byte: float) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/octet-stream")
+        handler.send_header("Content-Length", str(len(content)))
+        handler.end_headers()
+        try:
+            for i in range(len(content)):  # bounded by the file's size
+                if self.trickle_released.is_set():
+                    handler.wfile.write(content[i:])
+                    break
+                handler.wfile.write(content[i : i + 1])
+                handler.wfile.flush()
+                self.trickle_released.wait(seconds_per_byte)
+            self._record("file_trickled", {"size": len(content)}, {})
+        except OSError:  # the bot gave up and closed the connection
+            self._record("file_trickle_abandoned", {"size": len(content)}, {})
+            handler.close_connection = True
 
     def _serve_upload(self, handler: BaseHTTPRequestHandler, upload_id: str, raw: bytes) -> None:
         with self._lock:
@@ -310,6 +383,7 @@ class FakeSlack:
             "user_id": self.bot_user,
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
         }
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -376,7 +450,9 @@ class FakeSlack:
     def _m_files_info(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             obj = self._state.files.get(str(body.get("file")))
-        return {"file": obj or {}}
+        if obj is None:
+            raise _ApiError("file_not_found")
+        return {"file": obj}
 
     def _m_files_getUploadURLExternal(self, body: dict[str, Any]) -> dict[str, Any]:
         upload_id = "F" + self.next_ts().replace(".", "")

@@ -562,3 +562,29 @@ def test_markdown_with_only_front_matter_is_empty(tmp_path: Path) -> None:
 def test_unsupported_file_type_is_rejected(tmp_path: Path, name: str, shown: str) -> None:
     (tmp_path / name).write_text("something")
     assert reason_for(tmp_path / name) == f"unsupported file type {shown}"
+
+
+def test_two_megabytes_of_loose_list_parse_into_one_list_block(tmp_path: Path) -> None:
+    # Regression for a quadratic scan ahead on every blank line (2 MB took 8-18 s); linear now.
+    items = [f"- item {n} about envelopes and inserts" for n in range(50_000)]
+    path = tmp_path / "loose.md"
+    path.write_text("# Loose\n\n" + "\n\n".join(items) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 2_000_000
+    parsed = read_document(path, "offerings/loose.md")
+    assert [b.kind for b in parsed.blocks] == ["prose"]
+    lines = parsed.blocks[0].text.splitlines()
+    assert lines[0] == "- item 0 about envelopes and inserts" and len(lines) == 50_000
+
+
+def test_loose_list_items_keep_their_continuation_lines(tmp_path: Path) -> None:
+    path = tmp_path / "list.md"
+    path.write_text("# L\n\n- first\n  continued\n\n- second\n\nAfter.\n", encoding="utf-8")
+    texts = [b.text for b in read_document(path, "offerings/list.md").blocks]
+    assert texts == ["- first continued\n- second", "After."]
+
+
+def test_html_nested_lists_are_read_without_recursion(tmp_path: Path) -> None:
+    nested = "<ul>" + "<li>level<ul>" * 150 + "<li>deepest</li>" + "</ul></li>" * 150 + "</ul>"
+    path = write_html(tmp_path / "n.html", [Title("Doc")], extra_body=nested)
+    lines = read_document(path, "offerings/n.html").blocks[-1].text.splitlines()
+    assert len(lines) == 151 and lines[-1] == "- deepest"

@@ -64,7 +64,9 @@ def test_chunks_record_source_type_heading_path_and_metadata(tmp_path: Path, emb
     assert turnaround.meta.title == "Widget Print Service"
     assert turnaround.meta.owner == "Ada Lovelace"
     assert turnaround.meta.confidentiality is Confidentiality.PUBLIC
-    assert turnaround.meta.extra == {"region": "emea"}
+    # Unknown metadata keys are stored once per file, not copied into every chunk.
+    assert turnaround.meta.extra == {}
+    assert catalog.files()["offerings/widget.md"].meta["extra"] == {"region": "emea"}
     assert "$0.42 per page" in by_section["Pricing"].text
 
 

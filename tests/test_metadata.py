@@ -176,3 +176,20 @@ def test_markdown_front_matter_and_sidecar_resolve_together_from_files(tmp_path:
     assert meta.review_by == dt.date(2026, 2, 1)
     assert meta.confidentiality is Confidentiality.INTERNAL
     assert meta.extra == {"team": "EMEA"}
+
+
+def test_yaml_aliases_are_refused_in_sidecars(tmp_path: Path) -> None:
+    side = tmp_path / "a.md.meta.yaml"
+    side.write_text('a: &a ["x", "x"]\nb: [*a, *a]\n', encoding="utf-8")
+    with pytest.raises(DocumentError) as info:
+        load_sidecar(side, "offerings/a.md")
+    assert info.value.reason == (
+        "a.md.meta.yaml: invalid YAML (aliases (*name) are not allowed in metadata at line 2, column 5)"
+    )
+
+
+def test_metadata_over_the_size_limit_is_rejected_naming_its_size() -> None:
+    with pytest.raises(DocumentError) as info:
+        resolve_metadata("sows/a.docx", DocType.SOW, parsed(), {"notes": "x" * 300}, max_bytes=256)
+    assert info.value.reason.startswith("metadata: too large (")
+    assert info.value.reason.endswith("bytes serialised; the limit is 256 bytes)")

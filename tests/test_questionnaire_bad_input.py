@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.docbuilders import rewrite_zip
 from tests.questionnaire_builders import (
     build_document,
     build_protected,
@@ -75,6 +76,24 @@ def _prose(folder: Path) -> Path:
     return build_document(folder / "overview.docx", paragraphs)
 
 
+def _whole_grid_xlsx(folder: Path) -> Path:
+    """5 KB that declare A1:XFD1048576 and hold one empty styled cell there: 17 billion cells if iterated."""
+    import re
+
+    def edit(name: str, data: bytes) -> bytes:
+        if not name.startswith("xl/worksheets/sheet"):
+            return data
+        data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
+        return data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="0"/></row></sheetData>')
+
+    return rewrite_zip(build_rfp_workbook(folder / "grid.xlsx"), edit)
+
+
+def _bomb_docx(folder: Path) -> Path:
+    filler = {"word/media/filler.bin": bytes(4 * 1024 * 1024)}  # compresses about a thousand times
+    return rewrite_zip(build_rfp_document(folder / "bomb.docx"), lambda name, data: data, filler)
+
+
 CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "protected-xlsx": (_protected_xlsx, "locked.xlsx is password-protected"),
     "protected-docx": (_protected_docx, "locked.docx is password-protected"),
@@ -87,6 +106,8 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "unsupported": (_unsupported, "questions.csv: unsupported file type .csv; use .xlsx or .docx"),
     "no-questions-xlsx": (_price_list, "prices.xlsx has no recognisable questions"),
     "no-questions-docx": (_prose, "overview.docx has no recognisable questions"),
+    "whole-grid-xlsx": (_whole_grid_xlsx, "extends to XFD1048576 (1,048,576 rows x 16,384 columns"),
+    "bomb-docx": (_bomb_docx, "bomb.docx is too large: archive member 'word/media/filler.bin' expands"),
 }
 
 

@@ -11,6 +11,7 @@ from assistant.cli import (
     bench_commands,
     eval_commands,
     kb_commands,
+    llm_commands,
     questionnaire_commands,
     slack_commands,
 )
@@ -43,6 +44,7 @@ for _module in (
     slack_commands,
     questionnaire_commands,
     bench_commands,
+    llm_commands,
 ):
     _module.register(app)
 

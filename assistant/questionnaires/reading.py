@@ -12,13 +12,15 @@ from assistant.errors import QuestionnaireError
 from assistant.questionnaires.docx_reading import find_document_questions
 from assistant.questionnaires.layout import Questionnaire
 from assistant.questionnaires.xlsx_reading import find_workbook_questions
+from ingest.formats.archives import ArchiveError, check_archive
 
 SUPPORTED = (".xlsx", ".docx")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _ZIP_MAGIC = b"PK\x03\x04"
 _MAIN_PART = {".xlsx": "xl/workbook.xml", ".docx": "word/document.xml"}
 _KIND = {".xlsx": "an Excel workbook", ".docx": "a Word document"}
-_MAX_EXPANSION = 50  # uncompressed/compressed ratio beyond which a package is refused as a zip bomb
+_MAX_EXPANSION = 50  # the package may expand to this many times the file size limit, in all
+_MAX_MEMBER_RATIO = 100  # a member over 1 MiB expanding more than this is refused as a zip bomb
 _MB = 1024 * 1024
 
 
@@ -85,6 +87,10 @@ def _check_package(path: Path, suffix: str, max_bytes: int) -> None:
         raise QuestionnaireError(f"{path.name} is corrupt: it is not {_KIND[suffix]}")
     if expanded > max_bytes * _MAX_EXPANSION:
         raise QuestionnaireError(f"{path.name} expands to {_size(expanded)}, too large to open")
+    try:  # the same zip-bomb check as ingest
+        check_archive(path, max_expanded_bytes=max_bytes * _MAX_EXPANSION, max_ratio=_MAX_MEMBER_RATIO)
+    except ArchiveError as e:
+        raise QuestionnaireError(f"{path.name} is {e}") from e
 
 
 def _size(count: int) -> str:

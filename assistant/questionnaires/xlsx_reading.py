@@ -8,6 +8,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from assistant.errors import QuestionnaireError
 from assistant.questionnaires.layout import (
     ANSWER,
     CONFIDENCE,
@@ -30,6 +31,11 @@ from assistant.questionnaires.phrasing import (
 )
 
 _HEADER_SCAN_ROWS = 30
+# A sheet's real extent (its farthest cell, even an empty styled one) must stay within these: a 5 KB file
+# with one cell at XFD1048576 would otherwise be iterated, and written back, over 17 billion cells.
+MAX_SHEET_ROWS = 50_000
+MAX_SHEET_COLUMNS = 1_000
+MAX_SHEET_CELLS = 5_000_000
 _META_HEADERS = {
     "confidence": CONFIDENCE,
     "source": SOURCES,
@@ -46,6 +52,7 @@ def find_workbook_questions(path: Path, workbook: Workbook) -> WorkbookQuestionn
     for ws in workbook.worksheets:
         if not isinstance(ws, Worksheet) or ws.sheet_state != "visible":
             continue
+        _check_extent(path, ws)
         found = _find_in_sheet(ws)
         if found is None:
             continue
@@ -87,16 +94,31 @@ class _Merges:
         return span[1] if span else col
 
 
+def _check_extent(path: Path, ws: Worksheet) -> None:
+    """QuestionnaireError when the sheet's cells reach beyond the row, column or cell limits."""
+    rows, cols = ws.max_row, ws.max_column  # from the cells present, not the declared dimension
+    if rows > MAX_SHEET_ROWS or cols > MAX_SHEET_COLUMNS or rows * cols > MAX_SHEET_CELLS:
+        raise QuestionnaireError(
+            f"{path.name}: sheet '{ws.title}' extends to {get_column_letter(cols)}{rows} "
+            f"({rows:,} rows x {cols:,} columns; the limit is {MAX_SHEET_ROWS:,} rows, "
+            f"{MAX_SHEET_COLUMNS:,} columns and {MAX_SHEET_CELLS:,} cells): "
+            "delete the unused rows and columns and save it again"
+        )
+
+
 class _Grid:
-    """A sheet's cell values, 1-based like Excel, read once."""
+    """A sheet's cell values, 1-based like Excel, read once (rows without their trailing empty cells)."""
 
     def __init__(self, ws: Worksheet) -> None:
-        self.values = [tuple(row) for row in ws.iter_rows(values_only=True)]
+        self.values = [_trimmed(row) for row in ws.iter_rows(max_row=ws.max_row, values_only=True)]
+        while self.values and not self.values[-1]:
+            self.values.pop()
         self.rows = len(self.values)
-        self.cols = ws.max_column if self.rows else 0
+        self.cols = max((len(row) for row in self.values), default=0)
 
     def raw(self, row: int, col: int) -> object:
-        return self.values[row - 1][col - 1] if row <= self.rows and col <= self.cols else None
+        values = self.values[row - 1] if row <= self.rows else ()
+        return values[col - 1] if col <= len(values) else None
 
     def text(self, row: int, col: int) -> str:
         return _text(self.raw(row, col))
@@ -106,6 +128,13 @@ class _Grid:
         rows = [self.values[row - 1]] if row else self.values
         used = [col for values in rows for col, value in enumerate(values, start=1) if not _is_blank(value)]
         return (min(used), max(used)) if used else (1, max(self.cols, 1))
+
+
+def _trimmed(row: tuple[object, ...]) -> tuple[object, ...]:
+    end = len(row)
+    while end and _is_blank(row[end - 1]):
+        end -= 1
+    return row[:end]
 
 
 def _find_in_sheet(ws: Worksheet) -> tuple[SheetLayout, list[int]] | None:

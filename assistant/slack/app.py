@@ -1,7 +1,9 @@
 """Assembles the Bolt app: the Web API client, the listeners, and the parts they hand work to.
 
 Built by a function from Settings (never at import time). Listeners only filter, de-duplicate and
-acknowledge; answering happens in the Replier's worker pool.
+acknowledge; answering happens in the Replier's worker pools. Who is asking or clicking is taken from
+Slack's signed payload, and the bot's own workspace from auth.test (Bolt's authorize result), never
+from fields of the event body.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from assistant.settings import Settings
 from assistant.slack.audience import Asker, AudienceResolver, load_channels
 from assistant.slack.conversation import parse_command, plain_text
 from assistant.slack.deliveries import SeenDeliveries
+from assistant.slack.downloading import DOWNLOAD_SECONDS, FileDownloader, FileHosts
 from assistant.slack.escalation import load_experts
 from assistant.slack.feedback import FeedbackStore
 from assistant.slack.files import FileHandler
@@ -35,7 +38,7 @@ from assistant.slack.rendering import (
     REASON_VIEW,
     render_help,
 )
-from assistant.slack.replying import AnswersQuestions, Job, Replier
+from assistant.slack.replying import FILE_WORKERS, AnswersQuestions, Job, Replier
 
 log = logging.getLogger(__name__)
 
@@ -95,14 +98,32 @@ def build_bot(
     *,
     process_before_response: bool = False,
     file_handler: FileHandler | None = None,
+    download_seconds: float = DOWNLOAD_SECONDS,
+    file_workers: int = FILE_WORKERS,
 ) -> SlackBot:
-    """Build the Bolt app over the answering core (calls Slack's auth.test to check the token)."""
+    """Build the Bolt app over the answering core (calls Slack's auth.test to check the token).
+
+    `download_seconds` bounds each file download as a whole; `file_workers` is how many messages with
+    files are worked on at once, besides the `slack_workers` answering questions.
+    """
     web = web_client(settings)
     resolver = AudienceResolver(web, load_channels(settings.slack_channels_file))
     experts = load_experts(settings.slack_experts_file)
     store = FeedbackStore(settings.feedback_path())
-    replier = Replier(web, core, resolver, store, workers=settings.slack_workers, file_handler=file_handler)
-    interactions = Interactions(web, store, experts)
+    downloader = FileDownloader(
+        settings.slack_bot_token or "", FileHosts.for_api(web.base_url), deadline_seconds=download_seconds
+    )
+    replier = Replier(
+        web,
+        core,
+        resolver,
+        store,
+        workers=settings.slack_workers,
+        file_handler=file_handler,
+        file_workers=file_workers,
+        downloader=downloader,
+    )
+    interactions = Interactions(web, store, experts, resolver)
     # Listeners only acknowledge and queue, so a burst of events is acknowledged without waiting on answers.
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="deal-listener")
     try:
@@ -142,7 +163,7 @@ def _register_messages(app: App, replier: Replier) -> None:
         if not seen.first_time(keys):
             log.info("ignoring a repeated delivery of %s in %s", ts, channel)
             return
-        replier.accept_message(_job(body, event, context))
+        replier.accept_message(_job(event, context))
 
     @app.event("app_mention")
     def on_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
@@ -164,12 +185,14 @@ def _register_command(app: App, replier: Replier) -> None:
             ack(text=help_message.text, blocks=help_message.blocks)
             return
         ack(text="⏳ Working on it: the answer will appear in a thread here.")
+        home_team, home_enterprise = _home(context)
         asker = Asker(
             channel=command["channel_id"],
             user=command["user_id"],
             is_dm=str(command.get("channel_id", "")).startswith("D"),
-            user_team=command.get("team_id"),
-            home_team=_home_team(context),
+            user_team=command.get("user_team_id") or command.get("team_id"),
+            home_team=home_team,
+            home_enterprise=home_enterprise,
         )
         job = Job(asker=asker, text=text, source="command", thread_ts="", bot_user_id=context.bot_user_id)
         replier.accept_command(job, command.get("response_url"))
@@ -177,21 +200,24 @@ def _register_command(app: App, replier: Replier) -> None:
 
 def _register_interactions(app: App, interactions: Interactions) -> None:
     @app.action(FEEDBACK_UP)
-    def on_up(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_up(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()
-        interactions.rate(action.get("value", ""), "up", **_clicker(body), trigger_id=None)
+        interactions.rate(action.get("value", ""), "up", clicker=_clicker(body, context), trigger_id=None)
 
     @app.action(FEEDBACK_DOWN)
-    def on_down(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_down(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()
         interactions.rate(
-            action.get("value", ""), "down", **_clicker(body), trigger_id=body.get("trigger_id")
+            action.get("value", ""),
+            "down",
+            clicker=_clicker(body, context),
+            trigger_id=body.get("trigger_id"),
         )
 
     @app.action(ESCALATE)
-    def on_escalate(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def on_escalate(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()
-        interactions.escalate(action.get("value", ""), **_clicker(body))
+        interactions.escalate(action.get("value", ""), clicker=_clicker(body, context))
 
     @app.view(REASON_VIEW)
     def on_reason(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -208,14 +234,16 @@ def _addressed(event: dict[str, Any]) -> bool:
     return bool(event.get("user") and event.get("channel") and event.get("ts"))
 
 
-def _job(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> Job:
+def _job(event: dict[str, Any], context: BoltContext) -> Job:
     thread_ts = event.get("thread_ts")
+    home_team, home_enterprise = _home(context)
     asker = Asker(
         channel=event["channel"],
         user=event["user"],
         is_dm=event.get("channel_type") == "im" or str(event["channel"]).startswith("D"),
         user_team=event.get("user_team") or event.get("team"),
-        home_team=_home_team(context) or body.get("team_id"),
+        home_team=home_team,
+        home_enterprise=home_enterprise,
     )
     return Job(
         asker=asker,
@@ -230,11 +258,22 @@ def _job(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> J
     )
 
 
-def _home_team(context: BoltContext) -> str | None:
+def _home(context: BoltContext) -> tuple[str | None, str | None]:
+    """The bot's own workspace and Grid organisation, as auth.test reported them (None if it did not)."""
     result = context.authorize_result
-    return (result.team_id if result is not None else None) or context.team_id
+    return (result.team_id, result.enterprise_id) if result is not None else (None, None)
 
 
-def _clicker(body: dict[str, Any]) -> dict[str, str]:
+def _clicker(body: dict[str, Any], context: BoltContext) -> Asker:
+    """Who clicked, and where: the person an answer's button is checked against."""
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
-    return {"user": body["user"]["id"], "channel": channel}
+    user = body.get("user") or {}
+    home_team, home_enterprise = _home(context)
+    return Asker(
+        channel=str(channel),
+        user=str(user.get("id", "")),
+        is_dm=str(channel).startswith("D"),
+        user_team=user.get("team_id"),
+        home_team=home_team,
+        home_enterprise=home_enterprise,
+    )

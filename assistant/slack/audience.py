@@ -2,7 +2,10 @@
 
 External when the channel is shared with another organisation (Slack Connect, also while the share is
 pending), when the channels file says so, or when the person asking is a guest or from another
-organisation. Slack's answers are cached for a few minutes. When Slack cannot tell, we assume external.
+organisation: users.info's team (or Enterprise Grid organisation) is compared with the bot's own, from
+auth.test, never taken from the event. Slack's answers are cached for a few minutes. When Slack cannot
+tell (an error, an answer without the channel or user, a user without a team), we assume external, and
+such an answer is not cached.
 """
 
 from __future__ import annotations
@@ -65,7 +68,8 @@ class Asker:
     user: str
     is_dm: bool = False
     user_team: str | None = None  # the asking user's team, when the payload says
-    home_team: str | None = None  # the team the bot is installed in
+    home_team: str | None = None  # the team the bot is installed in (auth.test)
+    home_enterprise: str | None = None  # its Enterprise Grid organisation, if any (auth.test)
 
 
 @dataclass(frozen=True)
@@ -128,16 +132,20 @@ class AudienceResolver:
 
     def _user_reasons(self, asker: Asker) -> list[str]:
         reasons = []
-        if asker.user_team and asker.home_team and asker.user_team != asker.home_team:
+        # Within a Grid organisation another workspace is still us, so only a plain install compares teams.
+        if not asker.home_enterprise and asker.user_team and asker.user_team != asker.home_team:
             reasons.append("user from another organisation")
         user = self._user_info(asker.user)
         if user is None:
-            reasons.append("user unknown to Slack")
-        elif user.get("is_restricted") or user.get("is_ultra_restricted"):
+            return [*reasons, "user unknown to Slack"]
+        if user.get("is_restricted") or user.get("is_ultra_restricted"):
             reasons.append("guest user")
-        elif user.get("is_stranger"):
+        if user.get("is_stranger"):
             reasons.append("user from another organisation")
-        return reasons
+        organisation = _organisation_reason(user, asker)
+        if organisation:
+            reasons.append(organisation)
+        return list(dict.fromkeys(reasons))
 
     def _channel_reasons(self, channel: str) -> list[str]:
         info = self._channel_info(channel)
@@ -160,9 +168,12 @@ class AudienceResolver:
         if cached is not None:
             return dict(cached)
         try:
-            info = self._web.conversations_info(channel=channel).get("channel") or {}
+            info = self._web.conversations_info(channel=channel).get("channel")
         except SlackApiError as e:
             log.warning("conversations.info for %s failed (%s); treating it as external", channel, _error(e))
+            return None
+        if not isinstance(info, dict) or not info:
+            log.warning("conversations.info for %s had no channel; treating it as external", channel)
             return None
         self._channel_cache.put(channel, info)
         return dict(info)
@@ -172,12 +183,30 @@ class AudienceResolver:
         if cached is not None:
             return dict(cached)
         try:
-            info = self._web.users_info(user=user).get("user") or {}
+            info = self._web.users_info(user=user).get("user")
         except SlackApiError as e:
             log.warning("users.info for %s failed (%s); treating the user as external", user, _error(e))
             return None
+        if not isinstance(info, dict) or not info:
+            log.warning("users.info for %s had no user; treating the user as external", user)
+            return None
         self._user_cache.put(user, info)
         return dict(info)
+
+
+def _organisation_reason(user: dict[str, Any], asker: Asker) -> str | None:
+    """Why users.info places a user outside the bot's organisation, or None when it is the same one."""
+    team = user.get("team_id")
+    if asker.home_enterprise:
+        enterprise = (user.get("enterprise_user") or {}).get("enterprise_id") or user.get("enterprise_id")
+        if enterprise == asker.home_enterprise or (enterprise is None and team and team == asker.home_team):
+            return None
+        return "user from another organisation" if enterprise or team else "user's organisation unknown"
+    if not asker.home_team:
+        return "the bot's own workspace unknown"
+    if not team:
+        return "user's workspace unknown"
+    return None if team == asker.home_team else "user from another organisation"
 
 
 def _error(e: SlackApiError) -> str:

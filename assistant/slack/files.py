@@ -1,22 +1,26 @@
 """The seam for messages that carry files (e.g. a questionnaire to fill): what a file handler receives.
 
-The bot hands an addressed message with `files` to the registered `FileHandler` in its worker pool;
+The bot hands an addressed message with `files` to the registered `FileHandler` in its file pool;
 the handler downloads, works, and replies or uploads in the thread through the `FileMessage` it gets.
+A file's details (and so its download link) come from files.info rather than from the event.
 """
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from assistant.errors import DealAssistantError
 from assistant.models import Audience
+from assistant.slack.downloading import FileDownloader, FileHosts
 from assistant.slack.rendering import SlackMessage, render_text
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,29 +36,45 @@ class FileMessage:
     client: str | None  # from the channel mapping; the handler may read another from `text`
     web: WebClient
     placeholder_ts: str | None = None  # the acknowledgement, which `reply` replaces first
+    downloader: FileDownloader | None = None  # None: Slack's file hosts and the default deadline
     _replaced: bool = field(default=False, repr=False)
+    _details: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def details(self, file: dict[str, Any]) -> dict[str, Any]:
+        """The file object as files.info reports it (asked once per file), over the event's copy.
+
+        The event's copy is what the poster's client sent along; files.info is Slack's own record, so
+        its name, size and links win. A stub (Slack Connect) cannot do without it.
+        """
+        file_id = str(file.get("id") or "")
+        if not file_id:
+            return dict(file)
+        if file_id not in self._details:
+            try:
+                info = self.web.files_info(file=file_id).get("file") or {}
+            except SlackApiError as e:
+                if file.get("file_access") == "check_file_info" or not file.get("name"):
+                    raise DealAssistantError(
+                        f"cannot read the attached file's details from Slack ({_error(e)})"
+                    ) from e
+                log.warning("files.info for %s failed (%s); using the event's copy", file_id, _error(e))
+                info = {}
+            self._details[file_id] = dict(info)
+        return {**file, **self._details[file_id]}
 
     def download(self, file: dict[str, Any], *, max_bytes: int | None = None) -> bytes:
-        """The file's content, fetched from `url_private_download` with the bot token."""
+        """The file's content, fetched with the bot token from Slack's file hosts only."""
+        file = self.details(file)
         url = file.get("url_private_download") or file.get("url_private")
         name = file.get("name") or file.get("id") or "file"
         if not url:
             raise DealAssistantError(f"{name}: Slack gave no download link for this file")
         if max_bytes is not None and int(file.get("size") or 0) > max_bytes:
             raise DealAssistantError(f"{name} is larger than {max_bytes / 1_000_000:.0f} MB")
-        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self.web.token}"})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                if "text/html" in (response.headers.get("Content-Type") or ""):
-                    raise DealAssistantError(
-                        f"{name}: Slack refused the download (is the files:read scope granted?)"
-                    )
-                data: bytes = response.read(max_bytes + 1 if max_bytes is not None else -1)
-        except urllib.error.URLError as e:
-            raise DealAssistantError(f"{name}: download failed ({e.reason})") from e
-        if max_bytes is not None and len(data) > max_bytes:
-            raise DealAssistantError(f"{name} is larger than {max_bytes / 1_000_000:.0f} MB")
-        return data
+        downloader = self.downloader or FileDownloader(
+            self.web.token or "", FileHosts.for_api(self.web.base_url)
+        )
+        return downloader.download(str(url), name=str(name), max_bytes=max_bytes)
 
     def reply(self, message: SlackMessage | str) -> None:
         """Post in the thread (mrkdwn text, already escaped); the first reply replaces the placeholder."""
@@ -84,3 +104,7 @@ class FileMessage:
 
 
 FileHandler = Callable[[FileMessage], None]
+
+
+def _error(e: SlackApiError) -> str:
+    return str(e.response.get("error", e)) if e.response is not None else str(e)

@@ -75,7 +75,7 @@ class QuestionnaireFiller:
 
     def __call__(self, message: FileMessage) -> None:
         """Fill the message's questionnaire; raises a project error with a one-line reason if it cannot."""
-        files = [_with_details(message, f) for f in message.files]
+        files = [message.details(f) for f in message.files]
         file = _first_supported(files)
         name = _local_name(file)
         client = self._client(message)
@@ -217,17 +217,6 @@ class DraftingProgress:
             f"{PLACEHOLDER_PREFIX} {self._label}: {done} of {total} distinct questions drafted"
             f" ({done * 100 // total}%)…"
         )
-
-
-def _with_details(message: FileMessage, file: dict[str, Any]) -> dict[str, Any]:
-    """The full file object: Slack Connect events may carry a stub to complete with files.info."""
-    if file.get("file_access") != "check_file_info" and file.get("name"):
-        return file
-    try:
-        info = message.web.files_info(file=str(file.get("id"))).get("file") or {}
-    except SlackApiError as e:
-        raise DealAssistantError(f"cannot read the attached file's details from Slack ({_error(e)})") from e
-    return {**file, **info}
 
 
 def _first_supported(files: list[dict[str, Any]]) -> dict[str, Any]:

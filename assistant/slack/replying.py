@@ -2,6 +2,9 @@
 
 The listener thread posts the acknowledgement and queues the work; a worker resolves the audience,
 reads the thread, asks the answering core, logs the answer and replaces the acknowledgement with it.
+Messages with files (questionnaires: minutes of work, downloads from Slack) go to a pool of their own,
+so a few of them cannot hold every worker while questions wait. A slash command's question is echoed
+in the channel only once the audience is known to be internal.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from assistant.errors import DealAssistantError
-from assistant.models import Answer, Request, Turn
+from assistant.models import Answer, Audience, Request, Turn
 from assistant.slack.audience import Asker, AudienceResolver, Placement
 from assistant.slack.conversation import Intent, history_from_replies, parse_command, parse_intent
+from assistant.slack.downloading import FileDownloader
 from assistant.slack.escalation import needs_expert
 from assistant.slack.feedback import FeedbackStore
 from assistant.slack.files import FileHandler, FileMessage
@@ -35,6 +39,8 @@ from assistant.slack.rendering import (
 )
 
 log = logging.getLogger(__name__)
+
+FILE_WORKERS = 2  # files worked on at once, apart from the question workers
 
 
 class AnswersQuestions(Protocol):
@@ -75,13 +81,17 @@ class Replier:
         *,
         workers: int,
         file_handler: FileHandler | None = None,
+        file_workers: int = FILE_WORKERS,
+        downloader: FileDownloader | None = None,
     ) -> None:
         self._web = web
         self._core = core
         self._resolver = resolver
         self._store = store
         self._file_handler = file_handler
+        self._downloader = downloader
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="deal-answer")
+        self._file_pool = ThreadPoolExecutor(max_workers=file_workers, thread_name_prefix="deal-file")
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
 
@@ -101,22 +111,12 @@ class Replier:
         self._submit(replace(job, placeholder_ts=placeholder))
 
     def accept_command(self, job: Job, response_url: str | None) -> None:
-        """Open a thread for a slash command with a visible parent message, then answer in it."""
-        parent = render_text(f"<@{job.asker.user}> asked: `/deal {escape(job.text)}`")
-        try:
-            ts = self._post(job.asker.channel, None, parent)
-        except SlackApiError as e:
-            log.warning("cannot post in %s for /deal (%s)", job.asker.channel, e.response.get("error"))
-            if response_url:
-                WebhookClient(response_url).send(
-                    text="I can't post here. Invite me with `/invite @Deal Assistant`, or DM me.",
-                    response_type="ephemeral",
-                )
-            return
-        self._submit(replace(job, thread_ts=ts))
+        """Answer a slash command in the pool, in a thread under a parent message the worker posts."""
+        self._submit(replace(job, thread_ts=""), response_url)
 
-    def _submit(self, job: Job) -> None:
-        future = self._pool.submit(self._work, job)
+    def _submit(self, job: Job, response_url: str | None = None) -> None:
+        pool = self._file_pool if job.files and self._file_handler is not None else self._pool
+        future = pool.submit(self._work, job, response_url)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._forget)
@@ -133,12 +133,19 @@ class Replier:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
+        self._file_pool.shutdown(wait=True, cancel_futures=False)
 
     # -- work (pool threads) -----------------------------------------------------------------------
 
-    def _work(self, job: Job) -> None:
+    def _work(self, job: Job, response_url: str | None = None) -> None:
         try:
-            self._answer(job)
+            placement = self._resolver.resolve(job.asker)
+            if job.source == "command" and not job.thread_ts:
+                ts = self._open_command_thread(job, placement, response_url)
+                if ts is None:
+                    return
+                job = replace(job, thread_ts=ts)
+            self._answer(job, placement)
         except DealAssistantError as e:
             log.info("could not answer in %s: %s", job.asker.channel, e)
             self._finish(job, [render_problem(str(e))])
@@ -146,8 +153,26 @@ class Replier:
             log.exception("answering a message in %s (thread %s) failed", job.asker.channel, job.thread_ts)
             self._finish(job, [render_apology()])
 
-    def _answer(self, job: Job) -> None:
-        placement = self._resolver.resolve(job.asker)
+    def _open_command_thread(self, job: Job, placement: Placement, response_url: str | None) -> str | None:
+        """Post the parent of a slash command's thread; None (and an ephemeral hint) if the bot cannot."""
+        if placement.audience is Audience.INTERNAL:
+            parent = render_text(f"<@{job.asker.user}> asked: `/deal {escape(job.text)}`")
+        else:
+            # Whoever else is in the channel must not read an internal asker's question (client names,
+            # prices); the answer in the thread is for the external audience already.
+            parent = render_text(f"<@{job.asker.user}> used `/deal`: the answer follows in this thread.")
+        try:
+            return self._post(job.asker.channel, None, parent)
+        except SlackApiError as e:
+            log.warning("cannot post in %s for /deal (%s)", job.asker.channel, e.response.get("error"))
+            if response_url:
+                WebhookClient(response_url).send(
+                    text="I can't post here. Invite me with `/invite @Deal Assistant`, or DM me.",
+                    response_type="ephemeral",
+                )
+            return None
+
+    def _answer(self, job: Job, placement: Placement) -> None:
         if placement.reasons:
             log.info(
                 "answering in %s for an external audience: %s",
@@ -203,6 +228,7 @@ class Replier:
             client=placement.client,
             web=self._web,
             placeholder_ts=job.placeholder_ts,
+            downloader=self._downloader,
         )
 
     # -- posting -----------------------------------------------------------------------------------

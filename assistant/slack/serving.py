@@ -1,12 +1,15 @@
 """Running the bot: an HTTP Events API endpoint (stdlib threading server) or a Socket Mode connection.
 
 The endpoint checks Slack's signature before it parses anything, so a malformed or unsigned request
-is rejected (401) without reaching the app.
+is rejected (401) without reaching the app. Before that, nothing unauthenticated may cost more than a
+bounded read: a body needs a plain, in-range Content-Length (else 400 or 413, unread), arrives within
+REQUEST_SECONDS, and must be UTF-8 (as everything Slack sends is).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import urllib.parse
 from collections.abc import Sequence
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1_000_000
+REQUEST_SECONDS = 10.0  # most time a client may take per socket read (headers, then the bounded body)
+
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 class _Server(ThreadingHTTPServer):
@@ -73,17 +79,28 @@ class HttpEndpoint:
         path, _, query = handler.path.partition("?")
         if path != EVENTS_PATH:
             return 404, {}, "not found"
-        length = int(handler.headers.get("Content-Length") or 0)
+        length = _content_length(handler)
+        if length is None:
+            return 400, {}, '{"error": "a plain Content-Length is required"}'
         if length > MAX_BODY_BYTES:
             return 413, {}, "request too large"
-        raw = handler.rfile.read(length)
+        try:
+            raw = handler.rfile.read(length)
+        except TimeoutError:
+            return 408, {}, '{"error": "body too slow"}'
+        if len(raw) != length:
+            return 400, {}, '{"error": "body shorter than its Content-Length"}'
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return 400, {}, '{"error": "body is not UTF-8"}'
         plain = {k.lower(): v for k, v in handler.headers.items()}
-        if not self._verifier.is_valid_request(raw, plain):
+        if not self._verifier.is_valid_request(body, plain):
             log.info("rejected a request with a missing or invalid Slack signature")
             return 401, {}, '{"error": "invalid request"}'
         try:
             headers: dict[str, str | Sequence[str]] = dict(plain)
-            request = BoltRequest(body=raw.decode("utf-8"), query=query, headers=headers)
+            request = BoltRequest(body=body, query=query, headers=headers)
         except (ValueError, TypeError, AttributeError, KeyError):
             log.warning("rejected a signed request whose body cannot be parsed")
             return 400, {}, '{"error": "malformed request"}'
@@ -95,6 +112,7 @@ class HttpEndpoint:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = REQUEST_SECONDS  # a socket timeout: a stalled client frees its thread
 
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("%s %s", self.address_string(), format % args)
@@ -104,7 +122,11 @@ class HttpEndpoint:
                 self._reply(200 if ok else 404, {}, "ok" if ok else "not found")
 
             def do_POST(self) -> None:
-                self._reply(*endpoint._handle(self))
+                status, headers, body = endpoint._handle(self)
+                if status >= 400:
+                    # The body may be unread: the connection cannot carry another request.
+                    self.close_connection = True
+                self._reply(status, headers, body)
 
             def _reply(self, status: int, headers: dict[str, Any], body: str) -> None:
                 data = body.encode("utf-8")
@@ -121,6 +143,19 @@ class HttpEndpoint:
                 self.wfile.write(data)
 
         return Handler
+
+
+def _content_length(handler: BaseHTTPRequestHandler) -> int | None:
+    """The body length a request declares, or None unless it is one plain decimal number.
+
+    A chunked body, a repeated header, or "-1", "abc", "+5" and the like are refused: each would make
+    a read unbounded or ambiguous.
+    """
+    values = handler.headers.get_all("Content-Length") or []
+    if len(values) != 1 or handler.headers.get("Transfer-Encoding"):
+        return None
+    value = values[0].strip()
+    return int(value) if _DIGITS.fullmatch(value) else None
 
 
 class SocketModeConnection:

@@ -15,17 +15,19 @@ from docx.text.paragraph import Paragraph
 from assistant.errors import DocumentError
 from assistant.models import Block, ParsedDocument
 
+from ..limits import DEFAULT_LIMITS, IngestLimits
 from .blocks import HeadingTrail, clean_inline, clean_lines, prose_block, render_table, table_blocks
-from .guards import is_cfb, parser_errors, read_bytes
+from .guards import check_package, is_cfb, parser_errors, read_bytes
 
 _HEADING_STYLE = re.compile(r"^heading\s+([1-9])$", re.IGNORECASE)
 
 
-def read_docx(path: Path, source: str) -> ParsedDocument:
+def read_docx(path: Path, source: str, limits: IngestLimits = DEFAULT_LIMITS) -> ParsedDocument:
     """Read a .docx: "Title" style as title, "Heading N" styles as heading path, tables as rows."""
-    data = read_bytes(path, source)
+    data = read_bytes(path, source, limits.max_file_bytes)
     if is_cfb(data):
         raise DocumentError(source, "password-protected or legacy .doc (save it as an unprotected .docx)")
+    check_package(data, source, limits)
     with parser_errors(source, "DOCX"):
         document = docx.Document(io.BytesIO(data))
         reader = _DocxReader()

@@ -1,13 +1,21 @@
-"""Reading HTML pages (.html, .htm) into blocks with BeautifulSoup and the stdlib html.parser."""
+"""Reading HTML pages (.html, .htm) into blocks with BeautifulSoup and the stdlib html.parser.
+
+The element tree is walked with explicit stacks, not recursion; a page nested deeper than MAX_DEPTH
+elements fails with that reason (BeautifulSoup's tree edits cost time proportional to the depth).
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from assistant.errors import DocumentError
 from assistant.models import Block, ParsedDocument
 
+from ..limits import DEFAULT_LIMITS, IngestLimits
 from .blocks import HeadingTrail, clean_inline, prose_block, render_table, table_blocks
 from .guards import parser_errors, read_bytes
 
@@ -21,13 +29,17 @@ _BLOCK_LEVEL = (
     | {"th", "form", "fieldset", "details", "summary", "figure", "hr", "body"}
 )
 _LINE_BREAK = "\u2028"  # stands in for <br> so it survives whitespace collapsing
+MAX_DEPTH = 500  # real pages nest a few dozen levels; thousands is a broken or hostile page
 
 
-def read_html(path: Path, source: str) -> ParsedDocument:
+def read_html(path: Path, source: str, limits: IngestLimits = DEFAULT_LIMITS) -> ParsedDocument:
     """Read an HTML page: <title> (or the first <h1>) as title, h1–h6 as heading path, tables as rows."""
-    data = read_bytes(path, source)
+    data = read_bytes(path, source, limits.max_file_bytes)
     with parser_errors(source, "HTML"):
         soup = BeautifulSoup(data, "html.parser")
+        depth = _depth(soup)
+        if depth > MAX_DEPTH:
+            raise DocumentError(source, f"elements nested {depth:,} levels deep (the limit is {MAX_DEPTH})")
         title_tag = soup.find("title")
         title = clean_inline(title_tag.get_text()) if isinstance(title_tag, Tag) else ""
         _separate_blocks(soup)
@@ -35,6 +47,17 @@ def read_html(path: Path, source: str) -> ParsedDocument:
         body = soup.find("body")
         reader.visit(body if isinstance(body, Tag) else soup)
     return ParsedDocument(title=title or reader.page_heading, blocks=reader.blocks)
+
+
+def _depth(soup: BeautifulSoup) -> int:
+    """How deep the element tree goes, in one pass over it."""
+    depths: dict[int, int] = {id(soup): 0}
+    deepest = 0
+    for el in soup.descendants:
+        if isinstance(el, Tag) and el.parent is not None:
+            depth = depths[id(el)] = depths.get(id(el.parent), 0) + 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def _separate_blocks(soup: BeautifulSoup) -> None:
@@ -58,10 +81,24 @@ class _HtmlReader:
         self.blocks: list[Block] = []
         self.page_heading: str | None = None
 
-    def visit(self, el: Tag) -> None:
+    def visit(self, root: Tag) -> None:
+        """Emit the blocks of `root` and everything below it, in document order."""
+        pending: list[Iterator[object]] = [iter([root])]
+        while pending:
+            node = next(pending[-1], None)
+            if node is None:
+                pending.pop()
+            elif isinstance(node, Tag):
+                if not self._emit(node):
+                    pending.append(iter(node.children))
+            elif type(node) is NavigableString and node.strip():
+                self._add(prose_block(str(node).replace(_LINE_BREAK, "\n"), self.trail.path))
+
+    def _emit(self, el: Tag) -> bool:
+        """Emit the blocks of a terminal element; False for a container whose children must be visited."""
         name = el.name
         if name in _SKIPPED:
-            return
+            return True
         if name in _HEADINGS:
             self._heading(_HEADINGS[name], clean_inline(el.get_text()))
         elif name == "table":
@@ -73,14 +110,8 @@ class _HtmlReader:
         elif name in _PROSE or not el.find(list(_BLOCK_LEVEL)):
             self._add(prose_block(_text(el), self.trail.path))
         else:
-            self._children(el)
-
-    def _children(self, el: Tag) -> None:
-        for child in el.children:
-            if isinstance(child, Tag):
-                self.visit(child)
-            elif type(child) is NavigableString and child.strip():
-                self._add(prose_block(str(child).replace(_LINE_BREAK, "\n"), self.trail.path))
+            return False
+        return True
 
     def _heading(self, level: int, text: str) -> None:
         if not text:
@@ -119,21 +150,30 @@ def _span(cell: Tag) -> int:
 def _list_lines(lst: Tag) -> list[str]:
     """One line per item ("- " or "1. "); nested lists follow their parent item as their own lines."""
     lines: list[str] = []
-    items = [li for li in lst.find_all("li", recursive=False) if isinstance(li, Tag)]
-    for number, li in enumerate(items, start=1):
+    pending: list[Iterator[tuple[str, Tag]]] = [_list_items(lst)]
+    while pending:
+        entry = next(pending[-1], None)
+        if entry is None:
+            pending.pop()
+            continue
+        marker, li = entry
         own = "".join(
             child.get_text() if isinstance(child, Tag) else str(child)
             for child in li.children
             if not (isinstance(child, Tag) and child.name in ("ul", "ol"))
         )
-        marker = f"{number}." if lst.name == "ol" else "-"
         text = clean_inline(own.replace(_LINE_BREAK, " "))
         if text:
             lines.append(f"{marker} {text}")
-        for nested in li.find_all(["ul", "ol"], recursive=False):
-            if isinstance(nested, Tag):
-                lines.extend(_list_lines(nested))
+        nested = [n for n in li.find_all(["ul", "ol"], recursive=False) if isinstance(n, Tag)]
+        pending.append(itertools.chain.from_iterable(_list_items(n) for n in nested))
     return lines
+
+
+def _list_items(lst: Tag) -> Iterator[tuple[str, Tag]]:
+    items = [li for li in lst.find_all("li", recursive=False) if isinstance(li, Tag)]
+    for number, li in enumerate(items, start=1):
+        yield (f"{number}." if lst.name == "ol" else "-"), li
 
 
 def _definition_lines(dl: Tag) -> list[str]:

@@ -9,9 +9,10 @@ from typing import Any
 from assistant.errors import DocumentError
 from assistant.models import Block, ParsedDocument
 
+from ..limits import DEFAULT_LIMITS, IngestLimits
 from .blocks import HeadingTrail, clean_inline, prose_block, render_table, table_blocks
 from .guards import decode_utf8, read_bytes
-from .yaml_text import load_mapping
+from .yaml_text import MAX_METADATA_SOURCE_BYTES, load_mapping
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -22,18 +23,18 @@ _QUOTE_MARKER = re.compile(r"^\s*(?:>\s?)+")
 _CELL_DIVIDER = re.compile(r"(?<!\\)\|")
 
 
-def read_markdown(path: Path, source: str) -> ParsedDocument:
+def read_markdown(path: Path, source: str, limits: IngestLimits = DEFAULT_LIMITS) -> ParsedDocument:
     """Read a Markdown file: YAML front matter, the first H1 as title, H2.. as heading path."""
-    text = decode_utf8(read_bytes(path, source), source)
+    text = decode_utf8(read_bytes(path, source, limits.max_file_bytes), source)
     front_matter, body = split_front_matter(text, source)
     reader = _MarkdownReader(body.splitlines())
     blocks = reader.read()
     return ParsedDocument(title=reader.title, blocks=blocks, front_matter=front_matter)
 
 
-def read_plain_text(path: Path, source: str) -> ParsedDocument:
+def read_plain_text(path: Path, source: str, limits: IngestLimits = DEFAULT_LIMITS) -> ParsedDocument:
     """Read a plain-text file: one prose block per blank-line-separated paragraph, no title."""
-    text = decode_utf8(read_bytes(path, source), source)
+    text = decode_utf8(read_bytes(path, source, limits.max_file_bytes), source)
     paragraphs = re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
     blocks = [b for b in (prose_block(p, []) for p in paragraphs) if b]
     return ParsedDocument(title=None, blocks=blocks)
@@ -46,6 +47,9 @@ def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str]:
         return {}, text
     for end in range(1, len(lines)):
         if lines[end].strip() in ("---", "..."):
+            if sum(len(line) for line in lines[1:end]) > MAX_METADATA_SOURCE_BYTES:
+                limit = f"{MAX_METADATA_SOURCE_BYTES:,}"
+                raise DocumentError(source, f"front matter: too large (over {limit} bytes)")
             try:
                 front_matter = load_mapping("".join(lines[1:end]))
             except ValueError as e:
@@ -65,7 +69,11 @@ def split_table_row(line: str) -> list[str]:
 
 
 class _MarkdownReader:
-    """One pass over the body lines, collecting paragraphs, lists, code, tables and headings."""
+    """One pass over the body lines, collecting paragraphs, lists, code, tables and headings.
+
+    Linear in the number of lines: the next non-blank line is precomputed once, and a list item's
+    continuation lines are collected as parts, not by re-concatenating a growing string.
+    """
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
@@ -73,7 +81,8 @@ class _MarkdownReader:
         self.trail = HeadingTrail()
         self.blocks: list[Block] = []
         self.paragraph: list[str] = []
-        self.list_items: list[str] = []
+        self.list_items: list[list[str]] = []
+        self.next_filled = _next_filled_lines(lines)
 
     def read(self) -> list[Block]:
         i = 0
@@ -99,9 +108,9 @@ class _MarkdownReader:
             self._flush()
         elif _LIST_ITEM.match(line):
             self._flush_paragraph()
-            self.list_items.append(line.strip())
+            self.list_items.append([line.strip()])
         elif self.list_items and (line[:1].isspace() or not self.paragraph):
-            self.list_items[-1] += " " + line.strip()
+            self.list_items[-1].append(line.strip())
         else:
             self.paragraph.append(_QUOTE_MARKER.sub("", line))
         return i + 1
@@ -120,7 +129,7 @@ class _MarkdownReader:
     def _blank(self, i: int) -> int:
         self._flush_paragraph()
         if self.list_items:
-            following = next((line for line in self.lines[i + 1 :] if line.strip()), "")
+            following = self.lines[self.next_filled[i]] if self.next_filled[i] >= 0 else ""
             if not (_LIST_ITEM.match(following) or following.startswith(("  ", "\t"))):
                 self._flush_list()
         return i + 1
@@ -166,9 +175,21 @@ class _MarkdownReader:
 
     def _flush_list(self) -> None:
         if self.list_items:
-            self._add(prose_block("\n".join(clean_inline(item) for item in self.list_items), self.trail.path))
+            lines = (clean_inline(" ".join(parts)) for parts in self.list_items)
+            self._add(prose_block("\n".join(lines), self.trail.path))
             self.list_items = []
 
     def _flush(self) -> None:
         self._flush_paragraph()
         self._flush_list()
+
+
+def _next_filled_lines(lines: list[str]) -> list[int]:
+    """For each line, the index of the first non-blank line after it (-1 when there is none)."""
+    following = [-1] * len(lines)
+    nearest = -1
+    for i in range(len(lines) - 1, -1, -1):
+        following[i] = nearest
+        if lines[i].strip():
+            nearest = i
+    return following

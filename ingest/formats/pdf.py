@@ -12,6 +12,7 @@ from pypdf import PasswordType, PdfReader
 from assistant.errors import DocumentError
 from assistant.models import Block, ParsedDocument
 
+from ..limits import DEFAULT_LIMITS, IngestLimits
 from .blocks import HeadingTrail, clean_inline, prose_block
 from .guards import parser_errors, read_bytes
 
@@ -28,9 +29,9 @@ EDGE_LINES = 2  # lines at the top and at the bottom of a page searched for runn
 _JUNK_TITLES = ("untitled", "microsoft word - ", "microsoft powerpoint - ")
 
 
-def read_pdf(path: Path, source: str) -> ParsedDocument:
+def read_pdf(path: Path, source: str, limits: IngestLimits = DEFAULT_LIMITS) -> ParsedDocument:
     """Read a PDF's text layer; headings are short unpunctuated numbered or Title Case lines."""
-    data = read_bytes(path, source)
+    data = read_bytes(path, source, limits.max_file_bytes)
     with parser_errors(source, "PDF"):
         reader = PdfReader(io.BytesIO(data))
         _unlock(reader, source)

@@ -1,4 +1,9 @@
-"""Reading spreadsheets (.xlsx via openpyxl, .csv) as answer libraries (Q&A rows) or as plain tables."""
+"""Reading spreadsheets (.xlsx via openpyxl, .csv) as answer libraries (Q&A rows) or as plain tables.
+
+Sheets are read lazily and bounded: a worksheet's declared dimension (which may claim A1:XFD1048576 in a
+5 KB file) is ignored, trailing empty cells and rows are dropped, and a sheet with more rows or columns
+holding values than the limits fails the file instead of being materialised.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +20,9 @@ import openpyxl
 from assistant.errors import DocumentError
 from assistant.models import Block, ParsedDocument
 
+from ..limits import DEFAULT_LIMITS, IngestLimits
 from .blocks import clean_inline, clean_lines, render_row, table_blocks
-from .guards import decode_utf8, is_cfb, parser_errors, read_bytes
+from .guards import check_package, decode_utf8, is_cfb, parser_errors, read_bytes
 
 # Header rows are looked for in this many leading rows of a sheet.
 HEADER_SCAN_ROWS = 10
@@ -30,30 +36,103 @@ _COLUMNS = {
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
-def read_xlsx(path: Path, source: str) -> ParsedDocument:
+def read_xlsx(path: Path, source: str, limits: IngestLimits = DEFAULT_LIMITS) -> ParsedDocument:
     """Read every worksheet: Q&A rows where a question/answer header exists, table rows otherwise."""
-    data = read_bytes(path, source)
+    data = read_bytes(path, source, limits.max_file_bytes)
     if is_cfb(data):
         raise DocumentError(source, "password-protected (or a legacy .xls): save it as an unprotected .xlsx")
+    check_package(data, source, limits)
     blocks: list[Block] = []
     with parser_errors(source, "spreadsheet"):
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             title = clean_inline(workbook.properties.title or "") or None
+            budget = RowBudget(source, limits)
             for sheet in workbook.worksheets:
-                rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+                sheet.reset_dimensions()  # the declared used range is not to be trusted
+                rows = bounded_rows(sheet.iter_rows(values_only=True), budget, f"sheet '{sheet.title}'")
                 blocks.extend(sheet_blocks(rows, source, sheet.title))
         finally:
             workbook.close()
+    if not blocks and _has_uncached_formulas(data, limits):
+        raise DocumentError(source, "empty: formulas without cached values; open and save it in Excel")
     return ParsedDocument(title=title, blocks=blocks)
 
 
-def read_csv(path: Path, source: str) -> ParsedDocument:
+def read_csv(path: Path, source: str, limits: IngestLimits = DEFAULT_LIMITS) -> ParsedDocument:
     """Read a UTF-8 CSV (comma, semicolon or tab separated) like one worksheet without a name."""
-    text = decode_utf8(read_bytes(path, source), source)
+    text = decode_utf8(read_bytes(path, source, limits.max_file_bytes), source)
     with parser_errors(source, "CSV"):
-        rows: list[list[Any]] = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        rows = bounded_rows(reader, RowBudget(source, limits), "the file")
     return ParsedDocument(title=None, blocks=sheet_blocks(rows, source, None))
+
+
+class RowBudget:
+    """Rows holding a value, counted across a file's sheets against IngestLimits.max_rows."""
+
+    def __init__(self, source: str, limits: IngestLimits) -> None:
+        self.source = source
+        self.limits = limits
+        self.used = 0
+
+
+_EMPTY_ROW: list[Any] = []
+EXCEL_MAX_ROWS = 1_048_576  # a row number beyond Excel's last row is a forged sheet
+
+
+def bounded_rows(rows: Iterable[Sequence[Any]], budget: RowBudget, where: str) -> list[list[Any]]:
+    """The rows with trailing empty cells and rows dropped; DocumentError beyond the row/column limits.
+
+    Stops reading at the first row over a limit, so a sheet of millions of rows is never held in memory.
+    Empty rows are kept as one shared list: the row numbers of the rows after them stay right.
+    """
+    out: list[list[Any]] = []
+    last_filled = 0
+    limits = budget.limits
+    for number, row in enumerate(rows, start=1):
+        if number > EXCEL_MAX_ROWS:
+            raise DocumentError(budget.source, f"too large: {where} goes beyond row {EXCEL_MAX_ROWS:,}")
+        width = len(row)
+        while width and (row[width - 1] is None or row[width - 1] == ""):
+            width -= 1
+        if not width:
+            out.append(_EMPTY_ROW)
+            continue
+        if width > limits.max_columns:
+            raise DocumentError(
+                budget.source,
+                f"too large: {where} row {number} uses {width:,} columns "
+                f"(the limit is {limits.max_columns:,})",
+            )
+        budget.used += 1
+        if budget.used > limits.max_rows:
+            raise DocumentError(
+                budget.source, f"too large: more than {limits.max_rows:,} rows (at {where} row {number})"
+            )
+        out.append(list(row[:width]))
+        last_filled = number
+    del out[last_filled:]
+    return out
+
+
+def _has_uncached_formulas(data: bytes, limits: IngestLimits) -> bool:
+    """Whether the workbook holds formulas (read without the values Excel caches beside them)."""
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # the first read succeeded; a failure here only means "cannot tell"
+        return False
+    try:
+        for sheet in workbook.worksheets:
+            sheet.reset_dimensions()
+            for count, row in enumerate(sheet.iter_rows(values_only=True)):
+                if count > limits.max_rows:
+                    break
+                if any(isinstance(v, str) and v.startswith("=") for v in row):
+                    return True
+    finally:
+        workbook.close()
+    return False
 
 
 def sheet_blocks(rows: Sequence[Sequence[Any]], source: str, sheet: str | None) -> list[Block]:

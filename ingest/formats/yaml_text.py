@@ -1,4 +1,8 @@
-"""Loading YAML metadata (front matter, sidecars) with dates kept as text, so validation can name the key."""
+"""Loading YAML metadata (front matter, sidecars) with dates kept as text, so validation can name the key.
+
+Aliases (`*name`) are refused: nested anchors let a few hundred bytes expand to gigabytes of metadata
+(the "billion laughs"), and hand-written metadata has no use for them.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,20 @@ from typing import Any
 import yaml
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+# Raw metadata YAML beyond this is not even parsed (the parsed result has its own, smaller, limit).
+MAX_METADATA_SOURCE_BYTES = 1024 * 1024
 
 
 class _DatesAsTextLoader(yaml.SafeLoader):
-    """SafeLoader without implicit timestamps: "2024-13-40" stays a string instead of raising."""
+    """SafeLoader without implicit timestamps ("2024-13-40" stays a string) and without aliases."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in metadata", event.start_mark
+            )
+        return super().compose_node(parent, index)
 
 
 _DatesAsTextLoader.yaml_implicit_resolvers = {

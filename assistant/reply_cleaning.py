@@ -1,0 +1,60 @@
+"""Letter formulas in a model reply: salutations and sign-offs are cut, placeholders make it unusable.
+
+Small models asked for "an RFP response" like to write a letter ("Dear [Client's Name], ... Sincerely,
+[Your Name]"). A salutation line or a closing block can be cut and the rest checked as usual; a
+placeholder left inside the text cannot be filled by us, so the reply is refused.
+"""
+
+from __future__ import annotations
+
+import re
+
+NOT_FOUND_TOKEN = "NOT_IN_KNOWLEDGE_BASE"
+_NOT_FOUND_LETTERS = re.sub(r"[^a-z]", "", NOT_FOUND_TOKEN.lower())
+
+_SALUTATION = re.compile(
+    r"^\s*(?:dear|hello|hi|greetings|good (?:morning|afternoon|day))\b[^.!?\n]{0,60}[,:!]?\s*$"
+    r"|^\s*to whom it may concern\b.*$",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"^\s*(?:sincerely|yours (?:sincerely|truly|faithfully)|(?:best|kind|warm|warmest)(?: regards| wishes)?"
+    r"|regards|respectfully(?: yours)?|thank you|thanks|cheers|best)\s*[,.!]?\s*(?:\[[^\]]*\])?\s*$",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(
+    r"\[(?!\d+\])[^\]\n]{1,60}\]|\{[^}\n]{1,60}\}|<[A-Za-z][^>\n]{0,60}>|\bX{3,}\b|_{3,}|\bTBD\b"
+)
+_FORMULA = re.compile(
+    r"\b(?:dear (?:sir|madam|client|customer|team)|sincerely|yours truly|best regards|kind regards"
+    r"|warm regards|to whom it may concern)\b",
+    re.IGNORECASE,
+)
+
+
+def is_abstention(reply: str) -> bool:
+    """The model said the sources do not answer, in whatever case, spacing or punctuation."""
+    return _NOT_FOUND_LETTERS in re.sub(r"[^a-z]", "", reply.lower())
+
+
+def without_letter_formulas(reply: str) -> str:
+    """The reply with a salutation line and everything from a sign-off line on cut away."""
+    lines = reply.strip().splitlines()
+    while lines and (not lines[0].strip() or _SALUTATION.match(lines[0])):
+        lines.pop(0)
+    for i, line in enumerate(lines):
+        if _SIGN_OFF.match(line):
+            lines = lines[:i]
+            break
+    return "\n".join(lines).strip()
+
+
+def letter_problem(reply: str) -> str | None:
+    """Why a (cleaned) reply still reads as a letter template, or None."""
+    placeholder = _PLACEHOLDER.search(reply)
+    if placeholder:
+        return f"the answer contains a placeholder ({placeholder.group()!r})"
+    formula = _FORMULA.search(reply)
+    if formula:
+        return f"the answer contains a letter formula ({formula.group()!r})"
+    return None

@@ -1,0 +1,269 @@
+"""Each way a model reply used to slip past the checks, reproduced with a fake chat model.
+
+The fakes enter at the chat-model boundary (LangChain fake chat models); the sources are real chunks built
+in memory, so every case is one `generate_answer` call with a known prompt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatResult
+
+from assistant.chat_model import bounded
+from assistant.generating import generate_answer
+from assistant.models import (
+    Answer,
+    Chunk,
+    Citation,
+    Confidentiality,
+    DocType,
+    DocumentMeta,
+    Request,
+    ScoredChunk,
+    Status,
+)
+
+MAIL = "Files received by 2:00 p.m. ET are mailed the same business day. Later files are mailed the next day."
+UPTIME = "The portal is available 99.9% of the time, measured monthly. Credits start at $1,000 per incident."
+FREIGHT = "Freight charges for paper stock are invoiced monthly at cost."
+OFFLINE_TEXT = "Files received by 2:00 p.m. ET are mailed the same business day [1]."
+
+
+def scored(text: str, source: str = "offerings/mail.md", title: str = "Mail Service") -> ScoredChunk:
+    meta = DocumentMeta(title=title, confidentiality=Confidentiality.PUBLIC)
+    chunk = Chunk(id=source, source=source, doc_type=DocType.OFFERING, position=0, text=text, meta=meta)
+    return ScoredChunk(chunk=chunk, score=1.0, similarity=0.9)
+
+
+def request(question: str = "When is the mail cut-off?", client: str | None = None) -> Request:
+    return Request(question=question, client=client)
+
+
+def offline_answer(mode: str = "ask") -> Answer:
+    return Answer(mode=mode, question="q", status=Status.ANSWERED, answer=OFFLINE_TEXT)  # type: ignore[arg-type]
+
+
+def citation(number: int, source: ScoredChunk) -> Citation:
+    return Citation(
+        number=number, source=source.chunk.source, title=source.chunk.title, chunk_id=source.chunk.id
+    )
+
+
+def fake(text: str) -> GenericFakeChatModel:
+    return GenericFakeChatModel(messages=iter([AIMessage(content=text)]))
+
+
+def answer_with(reply: str, sources: list[ScoredChunk] | None = None, **kwargs: Any) -> Answer:
+    sources = sources or [scored(MAIL), scored(UPTIME, "offerings/portal.md", "Portal")]
+    return generate_answer(fake(reply), request(), offline_answer(), sources, None, citation, **kwargs)
+
+
+def test_a_grounded_reply_citing_each_sentence_is_shown() -> None:
+    reply = (
+        "Files received by 2:00 p.m. ET are mailed the same business day [1]. "
+        "The portal is available 99.9% of the time, measured monthly [2]."
+    )
+    answer = answer_with(reply)
+    assert answer.composer == "GenericFakeChatModel" and answer.fallback_reason is None
+    assert [c.source for c in answer.citations] == ["offerings/mail.md", "offerings/portal.md"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("[1]", "no text besides citations"),
+        ("  [1] [2]. ", "no text besides citations"),
+        ("", "empty"),
+        ("The portal is available 9% of the time [2].", "'9%'"),
+        ("Credits start at $100 per incident [2].", "'$100'"),
+        (
+            "Files received by 2:00 p.m. ET are mailed the same business day [1]. All mail is free.",
+            "sentence 2",
+        ),
+        ("All mail services are free of charge [1].", "content words"),
+        ("Freight charges are free for mail [3].", "content words"),
+    ],
+    ids=[
+        "citation-only",
+        "citations-and-punctuation-only",
+        "empty",
+        "9%-against-99.9%",
+        "wrong-amount",
+        "uncited-sentence",
+        "ungrounded-sentence",
+        "prefix-grounding-fabrication",
+    ],
+)
+def test_a_fabricated_reply_falls_back_to_the_offline_answer(reply: str, reason: str) -> None:
+    sources = [
+        scored(MAIL),
+        scored(UPTIME, "offerings/portal.md", "Portal"),
+        scored(FREIGHT, "o/f.md", "Stock"),
+    ]
+    answer = answer_with(reply, sources)
+    assert answer.composer == "offline" and answer.answer == OFFLINE_TEXT
+    assert reason in (answer.fallback_reason or ""), answer.fallback_reason
+
+
+def test_words_are_grounded_as_words_not_as_prefixes_found_anywhere() -> None:
+    # The old check found "paper" (papermill) and "stock" (stockholders) in the source: 80% grounded.
+    answer = answer_with(
+        "Papermill stockholders pay freight monthly [1].", [scored(FREIGHT, "o/f.md", "Stock")]
+    )
+    assert answer.composer == "offline" and "content words" in (answer.fallback_reason or "")
+
+
+def test_each_sentence_is_grounded_in_the_source_it_cites_not_in_another() -> None:
+    # Both facts are true somewhere, but sentence 1 cites the wrong source for its number.
+    answer = answer_with("The portal is available 99.9% of the time [1].")
+    assert answer.composer == "offline" and "sentence 1" in (answer.fallback_reason or "")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Credits start at $1000 per incident [2].", "Credits start at 1,000 dollars per incident [2]."],
+)
+def test_numbers_are_compared_as_normalised_whole_tokens(reply: str) -> None:
+    assert answer_with(reply).fallback_reason is None
+
+
+@pytest.mark.parametrize("abbreviation", ["SVCU", "S.V.C.U."])
+def test_a_client_abbreviation_is_refused(abbreviation: str) -> None:
+    reply = f"Like {abbreviation}, files received by 2:00 p.m. ET are mailed the same business day [1]."
+    names = ["Summit Valley Credit Union"]
+    sources = [scored(MAIL)]
+    answer = generate_answer(
+        fake(reply), request(), offline_answer(), sources, None, citation, forbidden_clients=names
+    )
+    assert answer.composer == "offline" and "another client" in (answer.fallback_reason or "")
+
+
+def test_an_abbreviation_absent_from_the_cited_source_is_refused_without_the_client_list() -> None:
+    # answering.py passes only the name pattern today: the abbreviation check alone must catch "PH".
+    reply = "As for PH, files received by 2:00 p.m. ET are mailed the same business day [1]."
+    answer = answer_with(reply)
+    assert answer.composer == "offline" and "'PH'" in (answer.fallback_reason or "")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "NOT_IN_KNOWLEDGE_BASE",
+        "not_in_knowledge_base.",
+        "Not in knowledge base",
+        "  NOT IN KNOWLEDGE_BASE [1]",
+    ],
+)
+def test_the_abstention_phrase_is_recognised_in_any_case_and_spacing(reply: str) -> None:
+    answer = answer_with(reply)
+    assert answer.composer == "offline" and "no answer" in (answer.fallback_reason or "")
+
+
+def test_a_letter_with_placeholders_is_refused() -> None:
+    reply = (
+        "Dear [Client's Name],\n\nFiles received by 2:00 p.m. ET are mailed the same business day [1] for "
+        "[Client's Name].\n\nSincerely,\n[Your Name]"
+    )
+    answer = answer_with(reply)
+    assert answer.composer == "offline" and "placeholder" in (answer.fallback_reason or "")
+
+
+def test_a_salutation_and_sign_off_are_cut_when_what_is_left_is_grounded() -> None:
+    reply = (
+        "Dear [Client's Name],\n\nFiles received by 2:00 p.m. ET are mailed the same business day [1].\n\n"
+        "Sincerely,\n[Your Name]"
+    )
+    answer = answer_with(reply)
+    assert answer.composer == "GenericFakeChatModel"
+    assert answer.answer == "Files received by 2:00 p.m. ET are mailed the same business day [1]."
+
+
+def test_an_inline_sign_off_is_refused() -> None:
+    reply = "Files received by 2:00 p.m. ET are mailed the same business day [1]. Best regards, the team."
+    answer = answer_with(reply)
+    assert answer.composer == "offline" and "letter formula" in (answer.fallback_reason or "")
+
+
+class FailingModel(GenericFakeChatModel):
+    """A provider whose exception text carries a fragment of the API key."""
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+        raise PermissionError("Incorrect API key provided: sk-proj-AbCd1234EfGh5678. See your dashboard.")
+
+
+def test_a_provider_error_stays_in_the_log_and_out_of_the_answer(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    model = FailingModel(messages=iter([]))
+    answer = generate_answer(model, request(), offline_answer(), [scored(MAIL)], None, citation)
+    assert answer.composer == "offline"
+    assert answer.fallback_reason == "the model call failed (PermissionError)"
+    assert "sk-proj" not in answer.model_dump_json()
+    assert "PermissionError" in caplog.text and "Incorrect API key" in caplog.text
+    assert "AbCd1234" not in caplog.text  # the log keeps the reason, not the key fragment
+
+
+class SilentModel(GenericFakeChatModel):
+    """A provider that accepts the call and never replies (until the test ends)."""
+
+    release: threading.Event = threading.Event()
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+        self.release.wait(60)
+        raise ConnectionError("released by the test")
+
+
+def test_a_model_that_never_replies_is_bounded_by_the_timeout() -> None:
+    model = SilentModel(messages=iter([]))
+    started = time.monotonic()
+    try:
+        answer = generate_answer(
+            bounded(model, timeout=0.5), request(), offline_answer(), [scored(MAIL)], None, citation
+        )
+    finally:
+        model.release.set()
+    assert time.monotonic() - started < 10  # far below the 60 s the fake would hang for
+    assert answer.composer == "offline" and answer.answer == OFFLINE_TEXT
+    assert answer.fallback_reason == "the model call failed (TimeoutError)"
+
+
+def test_concurrency_one_never_has_two_calls_in_flight() -> None:
+    in_flight, peak, lock = [0], [0], threading.Lock()
+
+    class SlowModel(GenericFakeChatModel):
+        def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+            with lock:
+                in_flight[0] += 1
+                peak[0] = max(peak[0], in_flight[0])
+            time.sleep(0.2)
+            with lock:
+                in_flight[0] -= 1
+            return ChatResult(generations=[{"message": AIMessage(content=OFFLINE_TEXT)}])  # type: ignore[list-item]
+
+    model = bounded(SlowModel(messages=iter([])), timeout=10, concurrency=1)
+    threads = [threading.Thread(target=model.invoke, args=("hi",)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == 1
+
+
+def test_a_failed_call_is_retried_the_configured_number_of_times() -> None:
+    calls = []
+
+    class FlakyModel(GenericFakeChatModel):
+        def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+            calls.append(1)
+            if len(calls) == 1:
+                raise ConnectionError("reset by peer")
+            return ChatResult(generations=[{"message": AIMessage(content="ok")}])  # type: ignore[list-item]
+
+    reply = bounded(FlakyModel(messages=iter([])), timeout=5, retries=1).invoke("hi")
+    assert reply.content == "ok" and len(calls) == 2
