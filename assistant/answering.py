@@ -34,6 +34,7 @@ from assistant.questions import (
     is_specific,
     question_parts,
     salient_terms,
+    value_asked,
 )
 from assistant.retrieval import Prior, Retrieval, Retriever, Scope
 from assistant.text import client_key
@@ -124,7 +125,10 @@ class Assistant:
         parts = question_parts(asked) if query == request.question else [question_parts(asked)[0]]
         results: list[PartResult] = []
         for part in parts:
-            if results and results[-1].status is Status.RESTRICTED and _REFERS_BACK.search(part.text):
+            context_restricted = results and results[-1].status is Status.RESTRICTED and (
+                _REFERS_BACK.search(part.text) or not results[-1].part.text.rstrip().endswith("?")
+            )
+            if context_restricted:
                 results.append(PartResult(part, Status.RESTRICTED))  # "...Alderbrook's. How many are there?"
             else:
                 results.append(self._answer_part(context, part, known))
@@ -192,7 +196,9 @@ class Assistant:
         result.composition = composition
         result.support = support
         result.visible = visible + [s for s in support if s not in visible]
-        answers_kind = part.kind != "quantity" or any(ch.isdigit() for s in sentences for ch in s.text)
+        wants = value_asked(part.text)
+        shown = [s.text for s in sentences] + ([approved.chunk.text] if approved else [])
+        answers_kind = wants is None or any(wants.search(t) for t in shown)
         result.confidence = self._confidence(composition, score, approved is not None, answers_kind)
         result.notes = [self._superseded_note(s, support) for s in selection.superseded]
         result.message = _verdict(part, selection, approved)
@@ -216,7 +222,7 @@ class Assistant:
             section_margin=cal.draft_margin if draft else cal.section_margin,
             other_margin=cal.draft_other_margin if draft else cal.other_margin,
             list_items=cal.list_items,
-            wants_number=part.kind == "quantity",
+            wants=value_asked(part.text),
             same_statement=cal.same_statement,
             prior=context.prior.adjustment,
         )

@@ -19,7 +19,6 @@ from assistant.text import keyword_terms, sentences_of
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 MIN_SENTENCE_CHARS = 25
 _EMPHASIS = re.compile(r"\*\*|__|`")
-_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ class Selecting:
     section_margin: float
     other_margin: float
     list_items: int
-    wants_number: bool = False
+    wants: re.Pattern[str] | None = None  # the shape of the value asked for (see questions.value_asked)
     same_statement: float = 0.62
     prior: Callable[[str | None], float] | None = None  # client of a chunk -> score adjustment
 
@@ -127,7 +126,7 @@ def select_sentences(
         float(sim)
         + 0.25 * keyword_overlap(question, sentence_context(s))
         + 0.05 * s.chunk.similarity
-        + (0.04 if how.wants_number and _DIGIT.search(s.text) else 0.0)
+        + (0.06 if how.wants and how.wants.search(s.text) else 0.0)
         + (how.prior(s.chunk.chunk.meta.client) if how.prior else 0.0)
         for sim, s in zip(sims, candidates, strict=True)
     ]

@@ -111,6 +111,42 @@ def kind_of(text: str) -> QuestionKind:
     return "description"
 
 
+_ASKS_MONEY = re.compile(
+    r"\b(?:price|priced|pricing|rate|fee|fees|cost|costs|charge|charged|pay|paid|paying|spend|dollars?|"
+    r"how\s+much\s+(?:does|do|did|is|are|would|will|we|they|it))\b",
+    re.I,
+)
+_ASKS_PERCENT = re.compile(r"\b(?:percent|percentage|share|what\s+portion|%|rate\s+of|cap\s+on)\b", re.I)
+_ASKS_TIME = re.compile(
+    r"\b(?:how\s+(?:long|fast|soon|quick|quickly|late|early)|when|by\s+when|what\s+time|turnaround|"
+    r"deadline|cut-?off|same[- ]day|today|tonight|within|days?|weeks?|hours?|minutes?)\b",
+    re.I,
+)
+_ASKS_COUNT = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b|\bheadcount\b|\bvolume\b|\bcapacity\b", re.I)
+MONEY = re.compile(r"(?:[$€£]|\b(?:USD|CAD|EUR|GBP)\b)\s?\d|\d\s?(?:dollars|cents)\b", re.I)
+PERCENT = re.compile(r"\d\s?(?:%|percent\b)", re.I)
+TIME = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:-|to)?\s*\d*\s*(?:business\s+|calendar\s+|working\s+)?(?:minutes?|mins?|hours?|"
+    r"hrs?|days?|weeks?|months?|years?)\b|\d{1,2}(?::\d{2})?\s*(?:a\.m\.|p\.m\.|am|pm)\b|\bnoon\b|"
+    r"\bsame\s+(?:business\s+)?day\b|\bnext\s+(?:business\s+)?day\b|\bT\+\d\b",
+    re.I,
+)
+COUNT = re.compile(r"\d")
+
+
+def value_asked(text: str) -> re.Pattern[str] | None:
+    """The shape of the value a question asks for (money, a percentage, a time, a count), or None."""
+    if _ASKS_MONEY.search(text):
+        return MONEY
+    if _ASKS_PERCENT.search(text):
+        return PERCENT
+    if _ASKS_TIME.search(text) and re.search(r"\b(?:how|when|what|which|by)\b", text, re.I):
+        return TIME
+    if _ASKS_COUNT.search(text):
+        return COUNT
+    return None
+
+
 def asks_for_client_names(text: str) -> bool:
     """True for a question whose answer is a list of our clients (confidential to anyone outside)."""
     return bool(_CLIENT_LIST.search(text))
