@@ -182,9 +182,9 @@ class Assistant:
         have = {s.chunk.id for s in support}
         support += [n for chunks in newer.values() for n in chunks if n.chunk.id not in have]
         selection, approved = self._select(context, part, retrieval, support, newer)
-        score = selection.best_similarity + cal.coverage_weight * selection.coverage
+        score = selection.best_similarity
         if approved is not None:
-            score = max(score, approved.similarity + cal.coverage_weight)
+            score = max(score, approved.similarity)
         result.score = score
         if score < cal.answer_min or not (selection.sentences or approved):
             return self._refusal(context, result, retrieval)

@@ -82,7 +82,6 @@ def sentence_context(sentence: Sentence) -> str:
 class Selection:
     sentences: list[Sentence]
     best_similarity: float  # how well the best single sentence matches the question: the evidence
-    coverage: float = 0.0  # share of the question's terms found in the chosen evidence and its context
     anchor: Sentence | None = None  # the best sentence; the answer is built around its section
     superseded: tuple[str, ...] = ()  # older sources whose statements gave way to a newer document
 
@@ -148,11 +147,9 @@ def select_sentences(
     picked = _with_list_items([candidates[i] for i in chosen], candidates, how.list_items)
     rank_of = {id(c): n for n, c in enumerate(support)}
     picked.sort(key=lambda s: (rank_of[id(s.chunk)], s.order))
-    evidence_text = " ".join(sentence_context(s) for s in picked)
     return Selection(
         picked,
         float(sims[ranked[0]]),
-        coverage=keyword_overlap(question, evidence_text),
         anchor=anchor,
         superseded=tuple(superseded),
     )

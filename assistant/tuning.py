@@ -26,8 +26,7 @@ class Tuning:
     retrieval_floor: float = 0.25  # below this no chunk is related at all
     support_margin: float = 0.2  # chunks read for sentences: within this of the best chunk
     max_support: int = 6
-    coverage_weight: float = 0.25  # share of the question's terms found in the evidence, as a bonus
-    answer_min: float = 0.42  # evidence score (similarity + coverage bonus) needed to answer
+    answer_min: float = 0.38  # similarity of the best sentence (read in its section) needed to answer
     approved_min: float = 0.72  # an answer-library question this close is reused verbatim
     restricted_min: float = 0.5  # out-of-scope evidence this strong makes a refusal "restricted"
     high: float = 0.80  # evidence score for high confidence (with two agreeing sources)
