@@ -26,8 +26,15 @@ lint: install-dev
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+CALIBRATION ?= ../shared/calibration
+
 evals: install-dev
 	$(BIN)/deal-assistant eval run --dataset evals/datasets/demo.jsonl --knowledge knowledge --check --report reports/eval.md --html reports/eval.html
+	@if [ -d "$(CALIBRATION)/knowledge" ]; then \
+	  $(BIN)/deal-assistant eval run --dataset $(CALIBRATION)/golden.jsonl --knowledge $(CALIBRATION)/knowledge \
+	    --thresholds evals/thresholds-calibration.yaml --check --no-compare-baseline \
+	    --report reports/eval-calibration.md --html reports/eval-calibration.html; \
+	else echo "no calibration corpus at $(CALIBRATION): skipped its eval"; fi
 
 test: lint
 	$(BIN)/pytest -q
