@@ -25,7 +25,14 @@ from assistant.composing import (
     render_prose,
     select_sentences,
 )
-from assistant.freshness import is_overdue, review_notes, superseded_note, visible_supersessions
+from assistant.freshness import (
+    Supersession,
+    is_overdue,
+    replaced_note,
+    review_notes,
+    superseded_note,
+    visible_supersessions,
+)
 from assistant.models import Answer, Audience, Citation, Confidence, Request, ScoredChunk, Status
 from assistant.questions import (
     QuestionPart,
@@ -177,6 +184,10 @@ class Assistant:
         result = PartResult(part, Status.NOT_FOUND, visible=visible, missing_terms=unknown)
         if unknown or not visible or visible[0].similarity < cal.retrieval_floor:
             return self._refusal(context, result, retrieval)
+        visible, replaced = self._current_editions(context, visible)
+        result.visible = visible
+        if not visible:
+            return self._refusal(context, result, retrieval)
         support = self._support(visible)
         newer = self._successors(context, support, retrieval.vector)
         have = {s.chunk.id for s in support}
@@ -200,7 +211,7 @@ class Assistant:
         shown = [s.text for s in sentences] + ([approved.chunk.text] if approved else [])
         answers_kind = wants is None or any(wants.search(t) for t in shown)
         result.confidence = self._confidence(composition, score, approved is not None, answers_kind)
-        result.notes = [self._superseded_note(s, support) for s in selection.superseded]
+        result.notes = replaced + [self._superseded_note(s, support) for s in selection.superseded]
         result.message = _verdict(part, selection, approved)
         return result
 
@@ -238,14 +249,28 @@ class Assistant:
         )
         return selection, approved
 
+    def _active_supersessions(self, context: Context) -> dict[str, Supersession]:
+        scope = context.scope
+        return visible_supersessions(self.retriever.supersessions(), scope.confidentiality, scope.client_keys)
+
+    def _current_editions(
+        self, context: Context, visible: list[ScoredChunk]
+    ) -> tuple[list[ScoredChunk], list[str]]:
+        """Leave out earlier editions of re-issued documents (when the newer edition may be read)."""
+        active = self._active_supersessions(context)
+        kept = [s for s in visible if not (s.chunk.source in active and active[s.chunk.source].reissue)]
+        notes = {
+            s.chunk.source: replaced_note(s.chunk.meta.title, active[s.chunk.source])
+            for s in visible
+            if s not in kept
+        }
+        return kept, list(notes.values())
+
     def _successors(
         self, context: Context, support: list[ScoredChunk], vector: np.ndarray
     ) -> dict[str, list[ScoredChunk]]:
         """For each superseded document among the support, the newer document's closest chunks."""
-        scope = context.scope
-        active = visible_supersessions(
-            self.retriever.supersessions(), scope.confidentiality, scope.client_keys
-        )
+        active = self._active_supersessions(context)
         out: dict[str, list[ScoredChunk]] = {}
         for source in dict.fromkeys(s.chunk.source for s in support):
             if source in active:

@@ -5,7 +5,8 @@ relative to the knowledge root) or when it is the same document re-issued: same 
 same title or file name once years, dates and edition words are set aside (`digital-mailroom-2023.md`
 and `digital-mailroom.md`). A shared `offering` tag is a product family, never a version key.
 
-Even then the older document is not hidden: only its statements that the newer one makes again (about
+A re-issued edition replaces its predecessor entirely. A different document that declares it supersedes
+another does not hide it: only the older document's statements that the newer one makes again (about
 the same thing, in other words or with other values) give way, so everything else it says stays
 usable. Supersession is resolved within what a request may read: a newer document the audience cannot
 see never hides, or names itself in a note about, an older one it can.
@@ -41,6 +42,7 @@ class Supersession:
     new_confidentiality: str
     new_client_key: str
     declared: bool
+    reissue: bool  # the same document in a new edition: it replaces the old one entirely
 
 
 def _identity(text: str) -> str:
@@ -70,6 +72,11 @@ def supersessions(files: Mapping[str, tuple[str, Mapping[str, Any]]]) -> dict[st
 
     def record(old: str, new: str, declared: bool) -> None:
         _, meta = files[new]
+        old_meta = files[old][1]
+        same = {_identity(str(meta.get("title") or "")), _identity(new)} & {
+            _identity(str(old_meta.get("title") or "")),
+            _identity(old),
+        }
         out[old] = Supersession(
             old=old,
             new=new,
@@ -78,6 +85,7 @@ def supersessions(files: Mapping[str, tuple[str, Mapping[str, Any]]]) -> dict[st
             new_confidentiality=str(meta.get("confidentiality") or ""),
             new_client_key=client_key(meta.get("client")),
             declared=declared,
+            reissue=bool(same - {""}) and files[old][0] == files[new][0],
         )
 
     for source, (_, meta) in files.items():
@@ -120,6 +128,12 @@ def superseded_note(old_title: str, s: Supersession) -> str:
     """The note shown when statements of an older document were left out in favour of the newer one."""
     date = f" (effective {s.new_date})" if s.new_date else ""
     return f"Older statements in {old_title} were left out: {s.new_title}{date} supersedes them."
+
+
+def replaced_note(old_title: str, s: Supersession) -> str:
+    """The note shown when a re-issued document's earlier edition was left out."""
+    date = f" (effective {s.new_date})" if s.new_date else ""
+    return f"Not used: {old_title} is replaced by its newer edition, {s.new_title}{date}."
 
 
 def review_notes(citations: list[Citation]) -> list[str]:
