@@ -9,6 +9,7 @@ import io
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from assistant.deals.computing import BusinessCase
 from assistant.deals.sensitivity import Sensitivity
@@ -16,6 +17,7 @@ from assistant.deals.sensitivity import Sensitivity
 __all__ = ["case_chart"]
 
 _GAIN, _LOSS, _BAR = "#5a9e4b", "#c0392b", "#2f6fb0"
+_THOUSANDS = FuncFormatter(lambda value, _: f"${value / 1000:,.0f}k")
 
 
 def case_chart(case: BusinessCase, sensitivity: Sensitivity) -> bytes:
@@ -30,6 +32,7 @@ def case_chart(case: BusinessCase, sensitivity: Sensitivity) -> bytes:
     left.axhline(0, color="black", linewidth=0.8)
     left.set_title("Gross profit by contract year", fontsize=10)
     left.set_ylabel("USD")
+    left.yaxis.set_major_formatter(_THOUSANDS)
     left.grid(axis="y", alpha=0.3)
 
     drivers: dict[str, list[float]] = {}
@@ -44,6 +47,7 @@ def case_chart(case: BusinessCase, sensitivity: Sensitivity) -> bytes:
     right.axvline(0, color="black", linewidth=0.8)
     right.set_title("Sensitivity: change in term gross profit", fontsize=10)
     right.set_xlabel("USD")
+    right.xaxis.set_major_formatter(_THOUSANDS)
     right.grid(axis="x", alpha=0.3)
     buffer = io.BytesIO()
     FigureCanvasAgg(fig).print_png(buffer)
@@ -55,4 +59,4 @@ def _driver_label(driver: str, sensitivity: Sensitivity) -> str:
     if driver == "staffing":
         return "staffing ±1 FTE"
     widest = max(abs(s.change) for s in changes)
-    return f"{driver} ±{widest * 100:g}%"
+    return f"{driver} ±{float(widest * 100):g}%"
