@@ -87,10 +87,10 @@ class Settings(BaseSettings):
         Decimal(5_000_000), gt=0, description="Contract life value above which a formal business case is due."
     )
     retention_floor: Decimal = Field(Decimal("0.90"), ge=0, le=2, description="Renewal retention floor.")
-    margin_floor: Decimal = Field(Decimal("0.20"), ge=-1, le=1, description="Lowest acceptable yearly margin.")
+    margin_floor: Decimal = Field(Decimal("0.20"), ge=-1, le=1, description="Lowest yearly margin.")
     payback_limit_months: int = Field(18, ge=1, description="Payback later than this month is a risk.")
     concentration_limit: Decimal = Field(
-        Decimal("0.60"), gt=0, le=1, description="Largest service line's share of revenue before it is a risk."
+        Decimal("0.60"), gt=0, le=1, description="Largest service line's share of revenue (above: a risk)."
     )
     sla_gp_share_limit: Decimal = Field(
         Decimal("0.25"), ge=0, description="SLA credits at the cap, as a share of annual GP, before a risk."

@@ -28,7 +28,9 @@ def register(app: typer.Typer) -> None:
 
 @deal_app.command("template")
 def template(
-    out: Annotated[Path, typer.Argument(metavar="OUT", help="deal.yaml or deal.xlsx to write (never overwritten).")],
+    out: Annotated[
+        Path, typer.Argument(metavar="OUT", help="deal.yaml or deal.xlsx to write (never overwritten).")
+    ],
 ) -> None:
     """Write a blank deal file (YAML or an .xlsx deal sheet with the same fields)."""
     from assistant.deals import write_template
@@ -139,7 +141,9 @@ def _print_review(review: DealReview) -> None:
 
     case = review.case
     deal = case.deal
-    summary = Table(title=f"{escape(deal.client)}: {deal.kind} deal, {deal.term_months} months from {deal.start}")
+    summary = Table(
+        title=f"{escape(deal.client)}: {deal.kind} deal, {deal.term_months} months from {deal.start}"
+    )
     summary.add_column("Figure")
     summary.add_column("Value", justify="right")
     rows = [
@@ -154,9 +158,14 @@ def _print_review(review: DealReview) -> None:
     ]
     if case.retention is not None:
         r = case.retention
-        rows.append(("Retention: revenue", percent_text(r.revenue) + (" ⚠ below floor" if r.revenue_flagged else "")))
         rows.append(
-            ("Retention: gross profit", percent_text(r.gross_profit) + (" ⚠ below floor" if r.gross_profit_flagged else ""))
+            ("Retention: revenue", percent_text(r.revenue) + (" ⚠ below floor" if r.revenue_flagged else ""))
+        )
+        rows.append(
+            (
+                "Retention: gross profit",
+                percent_text(r.gross_profit) + (" ⚠ below floor" if r.gross_profit_flagged else ""),
+            )
         )
     for label, value in rows:
         summary.add_row(label, value)
@@ -197,7 +206,9 @@ def _print_review(review: DealReview) -> None:
     for column in ("", "Risk", "Behind it"):
         risks.add_column(column)
     for risk in review.risks:
-        risks.add_row("[red]⚑[/]" if risk.flagged else "[green]ok[/]", escape(risk.title), escape(risk.detail))
+        risks.add_row(
+            "[red]⚑[/]" if risk.flagged else "[green]ok[/]", escape(risk.title), escape(risk.detail)
+        )
     console.print(risks)
 
 
@@ -248,7 +259,9 @@ def _print_comparables(found: ComparableSet) -> None:
         )  # fmt: skip
     console.print(table)
     if not found.comparables:
-        console.print(f"No prices per {escape(found.unit)} in the documents this request may read.", highlight=False)
+        console.print(
+            f"No prices per {escape(found.unit)} in the documents this request may read.", highlight=False
+        )
         return
     console.print(
         f"min {_price(found.low)}  median {_price(found.median)}  max {_price(found.high)}"

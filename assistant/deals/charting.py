@@ -39,7 +39,7 @@ def case_chart(case: BusinessCase, sensitivity: Sensitivity) -> bytes:
     for s in sensitivity.scenarios:
         drivers.setdefault(s.driver, []).append(float(s.gross_profit_change))
     ranked = sorted(drivers.items(), key=lambda kv: max(kv[1]) - min(kv[1]))
-    for i, (driver, changes) in enumerate(ranked):
+    for i, (_, changes) in enumerate(ranked):
         low, high = min(changes), max(changes)
         right.barh(i, low, color=_LOSS if low < 0 else _GAIN)
         right.barh(i, high, color=_GAIN if high > 0 else _LOSS)

@@ -35,7 +35,8 @@ __all__ = [
 ]
 
 _PRICE = re.compile(
-    r"\$\s?(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?:(?:per|/)\s*(?P<unit>[a-z][a-z .-]*?))?\s*(?=$|[,;(]|\splus\b)",
+    r"\$\s?(?P<amount>\d[\d,]*(?:\.\d+)?)\s*(?:(?:per|/)\s*(?P<unit>[a-z][a-z .-]*?))?"
+    r"\s*(?=$|[,;(]|\splus\b)",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"^(?P<number>\d[\d,]*(?:\.\d+)?)\s*(?P<rest>.*)$")
@@ -94,7 +95,7 @@ class PriceCheck:
 
 
 def normal_unit(unit: str) -> str:
-    """"per Images" -> "image": lower case, no leading "per", each word singular."""
+    """ "per Images" -> "image": lower case, no leading "per", each word singular."""
     words = re.sub(r"[^a-z0-9 -]+", " ", unit.lower()).split()
     if words and words[0] in ("per", "a", "each"):
         words = words[1:]
@@ -140,9 +141,7 @@ def find_comparables(catalog: Catalog, unit: str, *, audience: Audience, client:
     return ComparableSet(unit=wanted, comparables=tuple(ordered))
 
 
-def check_prices(
-    deal: Deal, catalog: Catalog, *, audience: Audience, client: str | None
-) -> list[PriceCheck]:
+def check_prices(deal: Deal, catalog: Catalog, *, audience: Audience, client: str | None) -> list[PriceCheck]:
     """Each line's price beside the comparables for its unit (looked up once per unit)."""
     sets: dict[str, ComparableSet] = {}
     checks = []
@@ -153,7 +152,13 @@ def check_prices(
         found = sets[unit]
         position: Literal["below", "within", "above"] | None = None
         if found.low is not None and found.high is not None:
-            position = "below" if line.unit_price < found.low else "above" if line.unit_price > found.high else "within"
+            position = (
+                "below"
+                if line.unit_price < found.low
+                else "above"
+                if line.unit_price > found.high
+                else "within"
+            )
         checks.append(PriceCheck(line.name, unit, line.unit_price, found, position))
     return checks
 

@@ -107,7 +107,9 @@ class Deal(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Deal:
         if self.kind == "renewal" and self.current is None:
-            raise ValueError("current: a renewal needs current.annual_revenue and current.annual_gross_profit")
+            raise ValueError(
+                "current: a renewal needs current.annual_revenue and current.annual_gross_profit"
+            )
         if self.kind == "new" and self.current is not None:
             raise ValueError("current: only a renewal has a current contract (kind is new)")
         tfc = self.termination_for_convenience

@@ -140,7 +140,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 def _yaml_mapping(data: bytes, name: str) -> Any:
     try:
-        return yaml.load(data.decode("utf-8"), Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader
+        return yaml.load(data.decode("utf-8"), Loader=_NoAliasLoader)
     except UnicodeDecodeError:
         raise DealFileError(name, "is not UTF-8 text") from None
     except yaml.YAMLError as e:
@@ -178,7 +178,7 @@ def _xlsx_mapping(data: bytes, name: str) -> dict[str, Any]:
 
 
 def _rows(ws: Any) -> list[list[Any]]:
-    rows = []
+    rows: list[list[Any]] = []
     for row in ws.iter_rows(values_only=True):
         if len(rows) >= MAX_SHEET_ROWS:
             break

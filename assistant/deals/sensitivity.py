@@ -96,7 +96,9 @@ def staffing_role(deal: Deal) -> StaffRole | None:
 def break_even(case: BusinessCase) -> BreakEven:
     """Break-even volume of a case (see the module docstring)."""
     a = sum((m.line_revenue - m.line_cost for m in case.months), _ZERO)
-    b = sum((m.staff_revenue - m.staff_cost + m.one_time_revenue - m.one_time_cost for m in case.months), _ZERO)
+    b = sum(
+        (m.staff_revenue - m.staff_cost + m.one_time_revenue - m.one_time_cost for m in case.months), _ZERO
+    )
     units = sum((li.monthly_volume for li in case.deal.lines), _ZERO)
     if a <= 0:
         return BreakEven(_ZERO, _ZERO) if b >= 0 else BreakEven(None, None)

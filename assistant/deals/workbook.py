@@ -30,7 +30,7 @@ __all__ = ["WorkbookLayout", "write_workbook"]
 
 _BOLD = Font(bold=True)
 _INPUT = PatternFill("solid", fgColor="FFF2CC")  # the cells a reviewer may change
-_MONEY = '#,##0.00;[Red]-#,##0.00'
+_MONEY = "#,##0.00;[Red]-#,##0.00"
 _RATIO = "0.00%"
 _PRICE = "0.0000"
 _NEVER = 9999  # the "not paid back" marker of Months!O (above any term)
@@ -180,7 +180,8 @@ def _write_inputs(ws: Worksheet, case: BusinessCase, policy: DealPolicy) -> dict
         ws.cell(top + 1, c, h).font = _BOLD
     first = top + 2
     staff = deal.staff or []
-    rows = [(s.role, s.fte, s.annual_cost, s.monthly_fee) for s in staff] or [("(none)", 0, 0, 0)]
+    none: list[tuple[str, Any, Any, Any]] = [("(none)", 0, 0, 0)]
+    rows = [(s.role, s.fte, s.annual_cost, s.monthly_fee) for s in staff] or none
     for i, values_row in enumerate(rows):
         r = first + i
         for c, v in enumerate(values_row, start=1):
@@ -254,23 +255,37 @@ def _write_case(
 ) -> None:
     ws["A1"] = f"Business case: {case.deal.client}"
     ws["A1"].font = _BOLD
-    recurring_gp = f"({refs['line_revenue']}+{refs['staff_revenue']}-{refs['line_cost']}-{refs['staff_cost']})"
+    lr, sr, lc, sc = refs["line_revenue"], refs["staff_revenue"], refs["line_cost"], refs["staff_cost"]
+    term, paid = refs["term_months"], _col("O", last)
+    revenue_now, gp_now = refs["current_revenue"], refs["current_gp"]
+    recurring = f"SUM({_col('C', last)})+SUM({_col('D', last)})"
+    rate = f"=(1+{refs['discount_rate']})^(1/12)-1"
     rows: list[tuple[str, str, str, str]] = [  # key, label, formula, format
-        ("monthly_rate", "Monthly discount rate (1+r)^(1/12)-1", f"=(1+{refs['discount_rate']})^(1/12)-1", "0.000000%"),
-        ("acv_year1", "ACV year 1 (12 x recurring monthly revenue)", f"=12*({refs['line_revenue']}+{refs['staff_revenue']})", _MONEY),
-        ("acv_average", "ACV average over the term", f"=(SUM({_col('C', last)})+SUM({_col('D', last)}))*12/{refs['term_months']}", _MONEY),
+        ("monthly_rate", "Monthly discount rate", rate, "0.000000%"),
+        ("acv_year1", "ACV year 1 (12 x recurring monthly revenue)", f"=12*({lr}+{sr})", _MONEY),
+        ("acv_average", "ACV average over the term", f"=({recurring})*12/{term}", _MONEY),
         ("tcv", "Total contract value (all revenue)", f"=SUM({_col('F', last)})", _MONEY),
         ("total_cost", "Total cost", f"=SUM({_col('J', last)})", _MONEY),
         ("gross_profit", "Gross profit", "=B6-B7", _MONEY),
         ("margin", "Margin", '=IF(B6=0,"",B8/B6)', _RATIO),
         ("investment", "Investment (transition cost)", f"={refs['transition_cost']}", _MONEY),
-        ("payback_month", "Payback month", f'=IF(MIN({_col("O", last)})>{refs["term_months"]},"never",MIN({_col("O", last)}))', "0"),
+        ("payback_month", "Payback month", f'=IF(MIN({paid})>{term},"never",MIN({paid}))', "0"),
         ("npv", "NPV of monthly gross profit", f"=SUM({_col('N', last)})", _MONEY),
         ("business_case_required", "Formal business case required", f"=B6>{refs['threshold']}", "General"),
-        ("year1_gp", "Year-1 recurring gross profit (annualised)", f"=12*{recurring_gp}", _MONEY),
-        ("retention_revenue", "Retention: revenue", f'=IF(ISNUMBER({refs["current_revenue"]}),B4/{refs["current_revenue"]},"")', _RATIO),
-        ("retention_gross_profit", "Retention: gross profit", f'=IF(ISNUMBER({refs["current_gp"]}),B14/{refs["current_gp"]},"")', _RATIO),
-    ]  # fmt: skip
+        ("year1_gp", "Year-1 recurring gross profit (annualised)", f"=12*({lr}+{sr}-{lc}-{sc})", _MONEY),
+        (
+            "retention_revenue",
+            "Retention: revenue",
+            f'=IF(ISNUMBER({revenue_now}),B4/{revenue_now},"")',
+            _RATIO,
+        ),
+        (
+            "retention_gross_profit",
+            "Retention: gross profit",
+            f'=IF(ISNUMBER({gp_now}),B14/{gp_now},"")',
+            _RATIO,
+        ),
+    ]
     for i, (key, label, formula, fmt) in enumerate(rows):
         r = 3 + i
         ws.cell(r, 1, label)
@@ -380,7 +395,10 @@ def _write_risks(
     figures = {
         "margin": (f"=MIN({refs['margins']})", f"={refs['margin_floor']}", "=C{r}<D{r}", _RATIO),
         "sla_credits": (
-            f"={refs['sla_credit_cap']}*Case!$B$4/Case!$B$14", f"={refs['sla_limit']}", "=C{r}>D{r}", _RATIO
+            f"={refs['sla_credit_cap']}*Case!$B$4/Case!$B$14",
+            f"={refs['sla_limit']}",
+            "=C{r}>D{r}",
+            _RATIO,
         ),
         "termination_exposure": (f"=MAX(0,-({served_gp}+{refs['tfc_fee']}))", 0, "=C{r}>D{r}", _MONEY),
         "concentration": (
@@ -391,7 +409,10 @@ def _write_risks(
         ),
         "payback": (f"={payback}", f"={refs['payback_limit']}", "=IF(ISNUMBER(C{r}),C{r}>D{r},TRUE)", "0"),
         "postage_float": (
-            f"=IF({refs['postage_prefund_days']}=0,{refs['postage_monthly']},0)", 0, "=C{r}>D{r}", _MONEY
+            f"=IF({refs['postage_prefund_days']}=0,{refs['postage_monthly']},0)",
+            0,
+            "=C{r}>D{r}",
+            _MONEY,
         ),
     }
     for i, risk in enumerate(risks):
