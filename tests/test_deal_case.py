@@ -216,7 +216,7 @@ def test_json_has_the_issue_shape_and_rounds_money_to_cents() -> None:
 def test_yaml_floats_stay_exact_decimals() -> None:
     deal = deals.read_deal_bytes(
         b"client: X\nkind: new\nstart: 2027-01-01\nterm_months: 12\ndiscount_rate: 0.08\n"
-        b"lines:\n  - {name: A, unit: image, monthly_volume: 2500000, unit_price: 0.0365, unit_cost: 0.0241}\n",
+        b"lines:\n  - {name: A, unit: image, monthly_volume: 2500000, unit_price: 0.0365, unit_cost: 0.0241}\n",  # noqa: E501
         "deal.yaml",
     )
     assert deal.lines[0].unit_price == D("0.0365")

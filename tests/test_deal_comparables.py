@@ -33,7 +33,7 @@ def catalog(demo_settings: Settings) -> Iterator[Catalog]:
 def test_per_image_prices_come_from_the_sows_with_client_date_volume_and_source(catalog: Catalog) -> None:
     found = find_comparables(catalog, "per image", audience=Audience.INTERNAL, client=None)
     rows = {(c.client, c.price): c for c in found.comparables}
-    # knowledge/sows: Pinecrest scans at $0.038 per image; Cobalt Ridge prints at $0.029 (B&W) and $0.064 (color).
+    # knowledge/sows: Pinecrest scans at $0.038 per image; Cobalt Ridge prints at $0.029 (B&W) and $0.064 (color).  # noqa: E501
     assert set(rows) == {("Pinecrest Health", D("0.038")), ("Cobalt Ridge Insurance", D("0.029")),
                          ("Cobalt Ridge Insurance", D("0.064"))}  # fmt: skip
     pinecrest = rows[("Pinecrest Health", D("0.038"))]

@@ -46,7 +46,7 @@ def line(**changes: Any) -> list[dict[str, Any]]:
 
 ERRORS = {
     "unknown top-level field": (with_(discount=0.1), "discount: unknown field"),
-    "typo in a line": (with_(lines=[{**GOOD["lines"][0], "unit_prise": 1}]), "lines[0].unit_prise: unknown field"),
+    "typo in a line": (with_(lines=[{**GOOD["lines"][0], "unit_prise": 1}]), "lines[0].unit_prise: unknown field"),  # noqa: E501
     "missing client": (with_(client=None), "client: is required"),
     "blank client": (with_(client="  "), "client: string should have at least 1 character"),
     "unknown kind": (with_(kind="extension"), "kind: should be 'new' or 'renewal' (got 'extension')"),
@@ -56,11 +56,11 @@ ERRORS = {
     "discount as words": (with_(discount_rate="eight percent"), "discount_rate: should be a valid decimal"),
     "escalator of -100%": (with_(price_escalator=-1), "price_escalator: should be greater than -1"),
     "no lines": (with_(lines=[]), "lines: list should have at least 1 item"),
-    "negative price": (with_(lines=line(unit_price=-0.01)), "lines[0].unit_price: should be greater than or equal to 0"),
+    "negative price": (with_(lines=line(unit_price=-0.01)), "lines[0].unit_price: should be greater than or equal to 0"),  # noqa: E501
     "missing unit cost": (with_(lines=[{k: v for k, v in GOOD["lines"][0].items() if k != "unit_cost"}]),
                           "lines[0].unit_cost: is required"),
-    "volume as text": (with_(lines=line(monthly_volume="lots")), "lines[0].monthly_volume: should be a valid decimal"),
-    "negative FTE": (with_(staff=[{"role": "Op", "fte": -1, "annual_cost": 1}]), "staff[0].fte: should be greater"),
+    "volume as text": (with_(lines=line(monthly_volume="lots")), "lines[0].monthly_volume: should be a valid decimal"),  # noqa: E501
+    "negative FTE": (with_(staff=[{"role": "Op", "fte": -1, "annual_cost": 1}]), "staff[0].fte: should be greater"),  # noqa: E501
     "unknown one-time item": (with_(one_time={"setup_fee": 5}), "one_time.setup_fee: unknown field"),
     "postage without amount": (with_(postage={"prefund_days": 2}), "postage.monthly: is required"),
     "SLA cap over 100%": (with_(sla_credit_cap=1.5), "sla_credit_cap: should be less than or equal to 1"),
@@ -100,9 +100,9 @@ def test_unreadable_yaml_is_one_line(content: bytes, message: str) -> None:
 
 
 def test_unsupported_suffix_and_corrupt_workbook_are_refused() -> None:
-    with pytest.raises(DealFileError, match="is .yaml, .yml or .xlsx"):
+    with pytest.raises(DealFileError, match=r"is \.yaml, \.yml or \.xlsx"):
         read_deal_bytes(b"{}", "deal.json")
-    with pytest.raises(DealFileError, match="not a readable .xlsx workbook"):
+    with pytest.raises(DealFileError, match=r"not a readable \.xlsx workbook"):
         read_deal_bytes(b"PK\x03\x04 broken", "deal.xlsx")
 
 
