@@ -246,3 +246,21 @@ class Catalog:
             return []
         best = -float(rows[0][1]) or 1.0
         return [(r[0], max(0.0, -float(r[1]) / best)) for r in rows]
+
+    def table_chunks(
+        self, confidentiality: tuple[str, ...] | None = None, client_keys: tuple[str, ...] | None = None
+    ) -> list[Chunk]:
+        """Every table chunk (one row per line: pricing, volumes, service levels) within a scope,
+        in source and document order; None leaves that part of the scope unrestricted."""
+        sql = "SELECT data FROM chunks WHERE json_extract(data, '$.kind') = 'table'"
+        params: list[Any] = []
+        if confidentiality is not None:
+            sql += f" AND confidentiality IN ({','.join('?' * len(confidentiality))})"
+            params += list(confidentiality)
+        if client_keys is not None:
+            sql += f" AND client_key IN ({','.join('?' * len(client_keys))})"
+            params += list(client_keys)
+        sql += " ORDER BY source, position"
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [Chunk.model_validate_json(r[0]) for r in rows]

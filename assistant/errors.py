@@ -32,3 +32,16 @@ class DatasetError(DealAssistantError):
 
 class QuestionnaireError(DealAssistantError):
     """A questionnaire file that cannot be filled (protected, corrupt, empty, too large, no questions)."""
+
+
+class DealFileError(DealAssistantError):
+    """A deal file that cannot be used: unreadable, or a field that is missing, unknown or out of range."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class RestrictedError(DealAssistantError):
+    """Something this audience may not see (pricing comparables outside an internal audience)."""

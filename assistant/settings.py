@@ -5,6 +5,7 @@ Entry points build `Settings()` once and pass plain values down; nothing else re
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -80,6 +81,20 @@ class Settings(BaseSettings):
     # Questionnaires
     questionnaire_max_mb: float = Field(10.0, gt=0, description="Largest questionnaire file accepted.")
     questionnaire_max_questions: int = Field(1000, ge=1, description="Most questions filled from one file.")
+
+    # Deal desk (the business case and risk thresholds; README "Deal desk")
+    business_case_threshold: Decimal = Field(
+        Decimal(5_000_000), gt=0, description="Contract life value above which a formal business case is due."
+    )
+    retention_floor: Decimal = Field(Decimal("0.90"), ge=0, le=2, description="Renewal retention floor.")
+    margin_floor: Decimal = Field(Decimal("0.20"), ge=-1, le=1, description="Lowest yearly margin.")
+    payback_limit_months: int = Field(18, ge=1, description="Payback later than this month is a risk.")
+    concentration_limit: Decimal = Field(
+        Decimal("0.60"), gt=0, le=1, description="Largest service line's share of revenue (above: a risk)."
+    )
+    sla_gp_share_limit: Decimal = Field(
+        Decimal("0.25"), ge=0, description="SLA credits at the cap, as a share of annual GP, before a risk."
+    )
 
     def feedback_path(self) -> Path:
         return self.feedback_db or self.data_dir / "feedback.sqlite3"

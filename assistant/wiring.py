@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.answering import Assistant
+    from assistant.deals.policy import DealPolicy
     from ingest.pipeline import IngestReport, Progress
 
 log = logging.getLogger(__name__)
@@ -156,3 +157,17 @@ def build_assistant(
 def open_catalog(settings: Settings, version: str = "live") -> Catalog:
     """Read-only catalog of a version (for status and reports)."""
     return Catalog(open_registry(settings).resolve(version).catalog, readonly=True)
+
+
+def deal_policy(settings: Settings) -> DealPolicy:
+    """The deal desk's thresholds from DEAL_BUSINESS_CASE_THRESHOLD, DEAL_MARGIN_FLOOR and the others."""
+    from assistant.deals.policy import DealPolicy
+
+    return DealPolicy(
+        business_case_threshold=settings.business_case_threshold,
+        retention_floor=settings.retention_floor,
+        margin_floor=settings.margin_floor,
+        payback_limit_months=settings.payback_limit_months,
+        concentration_limit=settings.concentration_limit,
+        sla_gp_share_limit=settings.sla_gp_share_limit,
+    )

@@ -9,6 +9,7 @@ import typer
 from assistant.cli import (
     ask_commands,
     bench_commands,
+    deal_commands,
     eval_commands,
     kb_commands,
     llm_commands,
@@ -45,6 +46,7 @@ for _module in (
     questionnaire_commands,
     bench_commands,
     llm_commands,
+    deal_commands,
 ):
     _module.register(app)
 

@@ -37,15 +37,18 @@ def run_slack(
     """Run the Slack bot until interrupted."""
     # Imported here so that `deal-assistant --help` and the other commands need not load Slack and the models.
     from assistant.slack.app import build_bot, check_credentials
+    from assistant.slack.deal_desk import DealDesk
     from assistant.slack.questionnaire_filling import questionnaire_filler
     from assistant.slack.serving import HttpEndpoint, run_socket_mode
-    from assistant.wiring import build_assistant
+    from assistant.wiring import build_assistant, deal_policy, open_catalog
 
     settings = settings_of(ctx)
     with user_errors():
         check_credentials(settings, mode.value)
         core = build_assistant(settings)
-        bot = build_bot(settings, core, file_handler=questionnaire_filler(settings, core))
+        desk = DealDesk(deal_policy(settings), lambda: open_catalog(settings))
+        filler = desk.file_handler(questionnaire_filler(settings, core))
+        bot = build_bot(settings, core, file_handler=filler, text_handler=desk.reply_to_text)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with user_errors():

@@ -38,7 +38,7 @@ from assistant.slack.rendering import (
     REASON_VIEW,
     render_help,
 )
-from assistant.slack.replying import FILE_WORKERS, AnswersQuestions, Job, Replier
+from assistant.slack.replying import FILE_WORKERS, AnswersQuestions, Job, Replier, TextHandler
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ def build_bot(
     file_handler: FileHandler | None = None,
     download_seconds: float = DOWNLOAD_SECONDS,
     file_workers: int = FILE_WORKERS,
+    text_handler: TextHandler | None = None,
 ) -> SlackBot:
     """Build the Bolt app over the answering core (calls Slack's auth.test to check the token).
 
@@ -122,6 +123,7 @@ def build_bot(
         file_handler=file_handler,
         file_workers=file_workers,
         downloader=downloader,
+        text_handler=text_handler,
     )
     interactions = Interactions(web, store, experts, resolver)
     # Listeners only acknowledge and queue, so a burst of events is acknowledged without waiting on answers.

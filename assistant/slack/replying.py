@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
@@ -41,6 +42,7 @@ from assistant.slack.rendering import (
 log = logging.getLogger(__name__)
 
 FILE_WORKERS = 2  # files worked on at once, apart from the question workers
+TextHandler = Callable[[str, Placement], "list[SlackMessage] | None"]  # a reply, or None: not mine
 
 
 class AnswersQuestions(Protocol):
@@ -83,7 +85,9 @@ class Replier:
         file_handler: FileHandler | None = None,
         file_workers: int = FILE_WORKERS,
         downloader: FileDownloader | None = None,
+        text_handler: TextHandler | None = None,
     ) -> None:
+        self._text_handler = text_handler
         self._web = web
         self._core = core
         self._resolver = resolver
@@ -181,6 +185,9 @@ class Replier:
             )
         if job.files and self._file_handler is not None:
             self._file_handler(self._file_message(job, placement))
+            return
+        if self._text_handler and (handled := self._text_handler(job.text, placement)) is not None:
+            self._finish(job, handled)
             return
         known = self._core.known_clients()
         parse = parse_command if job.source == "command" else parse_intent
