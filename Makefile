@@ -28,6 +28,7 @@ lint: install-dev
 
 evals: install-dev
 	$(BIN)/deal-assistant eval run --dataset evals/datasets/demo.jsonl --knowledge knowledge --check --report reports/eval.md --html reports/eval.html
+	$(BIN)/deal-assistant eval sow --check --report reports/eval-sow.md
 
 test: lint
 	$(BIN)/pytest -q

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.answering import Assistant
+    from assistant.sow_review import Reviewer
     from ingest.pipeline import IngestReport, Progress
 
 log = logging.getLogger(__name__)
@@ -156,3 +157,32 @@ def build_assistant(
 def open_catalog(settings: Settings, version: str = "live") -> Catalog:
     """Read-only catalog of a version (for status and reports)."""
     return Catalog(open_registry(settings).resolve(version).catalog, readonly=True)
+
+
+def build_sow_reviewer(
+    settings: Settings,
+    *,
+    version: str = "live",
+    playbook_dir: Path | None = None,
+    embedder: Embedder | None = None,
+) -> Reviewer:
+    """A SOW Reviewer: the playbook and past SOWs of a knowledge-base version (or a playbook folder given).
+
+    Without an ingested version (and with `playbook_dir`), it reviews without history.
+    """
+    from assistant.errors import KnowledgeBaseError
+    from assistant.sow_review import Reviewer, load_playbook, playbook_from_catalog, sow_chunks
+
+    try:
+        catalog: Catalog | None = open_catalog(settings, version)
+    except KnowledgeBaseError:
+        if playbook_dir is None:
+            raise
+        catalog = None
+    try:
+        playbook = load_playbook([playbook_dir]) if playbook_dir else playbook_from_catalog(catalog)
+        past = sow_chunks(catalog) if catalog is not None else {}
+    finally:
+        if catalog is not None:
+            catalog.close()
+    return Reviewer(playbook, embedder or shared_embedder(), past_sows=past)

@@ -14,6 +14,7 @@ from assistant.cli import (
     llm_commands,
     questionnaire_commands,
     slack_commands,
+    sow_commands,
 )
 from assistant.settings import Settings
 
@@ -45,6 +46,7 @@ for _module in (
     questionnaire_commands,
     bench_commands,
     llm_commands,
+    sow_commands,
 ):
     _module.register(app)
 
