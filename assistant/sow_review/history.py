@@ -15,7 +15,11 @@ from assistant.sow_review.judging import judged_value
 from assistant.sow_review.playbook import Topic, show
 from assistant.sow_review.reading import Draft, clauses_of_blocks
 
-__all__ = ["Comparable", "past_positions", "sow_chunks"]
+__all__ = ["HISTORY_MARGIN", "Comparable", "past_positions", "sow_chunks"]
+
+# A comparable must score this much above the finder's threshold: a wrong precedent misleads more
+# than a missing one.
+HISTORY_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ def past_positions(
         draft = Draft(name=source, title=chunks[0].meta.title, clauses=clauses_of_blocks(blocks))
         client = chunks[0].meta.client
         for topic_id, location in finder.locate(topics, draft).items():
-            if location is None:
+            if location is None or location.score < finder.found_score + HISTORY_MARGIN:
                 continue
             topic = next(t for t in topics if t.id == topic_id)
             value = judged_value(topic, location.quote, location.values)
