@@ -68,8 +68,13 @@ class SowEvalResult:
             **{k: round(v, 4) for k, v in self.metrics.items()},
             "thresholds": self.thresholds,
             "topics": {
-                t: {"precision": round(s.precision, 4), "recall": round(s.recall, 4), "tp": s.tp, "fp": s.fp,
-                    "fn": s.fn}  # fmt: skip
+                t: {
+                    "precision": round(s.precision, 4),
+                    "recall": round(s.recall, 4),
+                    "tp": s.tp,
+                    "fp": s.fp,
+                    "fn": s.fn,
+                }
                 for t, s in self.topics.items()
             },
             "misses": self.misses,
@@ -84,7 +89,9 @@ def evaluate_sow_reviewer(reviewer: Reviewer, labels_path: Path = DEFAULT_LABELS
         raise DatasetError(f"{labels_path}: {e}") from e
     drafts = labels.get("drafts") or {}
     topics = {t.id: TopicScore() for t in reviewer.playbook.topics}
-    result = SowEvalResult(topics, 0, 0, thresholds={k: float(v) for k, v in (labels.get("thresholds") or {}).items()})
+    result = SowEvalResult(
+        topics, 0, 0, thresholds={k: float(v) for k, v in (labels.get("thresholds") or {}).items()}
+    )
     for name, expected in drafts.items():
         review = reviewer.review(read_draft(labels_path.parent / "drafts" / name))
         for finding in review.findings:
@@ -93,7 +100,9 @@ def evaluate_sow_reviewer(reviewer: Reviewer, labels_path: Path = DEFAULT_LABELS
     return result
 
 
-def _score(result: SowEvalResult, draft: str, topic: str, label: dict[str, Any], status: str, quote: str | None) -> None:
+def _score(
+    result: SowEvalResult, draft: str, topic: str, label: dict[str, Any], status: str, quote: str | None
+) -> None:
     score = result.topics[topic]
     text = label.get("text")
     if text and quote and squash(str(text)).lower() in squash(quote).lower():

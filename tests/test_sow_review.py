@@ -77,7 +77,9 @@ def test_a_figure_written_in_words_and_digits_is_read_once() -> None:
 
 
 @pytest.mark.parametrize("suffix", [".md", ".docx", ".pdf"])
-def test_each_format_is_reviewed_to_the_same_statuses(reviewer: Reviewer, tmp_path: Path, suffix: str) -> None:
+def test_each_format_is_reviewed_to_the_same_statuses(
+    reviewer: Reviewer, tmp_path: Path, suffix: str
+) -> None:
     review = reviewer.review_file(draft_as("standard.md", tmp_path, suffix))
     got = statuses(review)
     assert got["sla-credits"] == "green"
@@ -211,7 +213,9 @@ def test_playbook_is_ingested_as_internal_playbook_knowledge_and_read_from_the_v
         assert record.doc_type == "playbook"
         assert record.meta["confidentiality"] == "internal"
         assert record.chunks == len(load_playbook([PLAYBOOK]).topics)
-        assert [t.id for t in playbook_from_catalog(catalog).topics] == [t.id for t in load_playbook([PLAYBOOK]).topics]
+        assert [t.id for t in playbook_from_catalog(catalog).topics] == [
+            t.id for t in load_playbook([PLAYBOOK]).topics
+        ]
     finally:
         catalog.close()
 
@@ -227,7 +231,9 @@ def test_bad_playbook_gets_one_error_naming_the_file_and_the_topic(tmp_path: Pat
     )
     with pytest.raises(DocumentError) as ingest_error:
         read_document(bad, "playbook/desk.yaml")
-    assert str(ingest_error.value) == "playbook/desk.yaml: topic 'sla-credits': acceptable: 15.0 is above 10.0"
+    assert (
+        str(ingest_error.value) == "playbook/desk.yaml: topic 'sla-credits': acceptable: 15.0 is above 10.0"
+    )
     with pytest.raises(PlaybookError) as load_error:
         load_playbook([folder], tmp_path)
     assert str(load_error.value).startswith("playbook/desk.yaml: topic 'sla-credits': ")
@@ -254,8 +260,18 @@ def test_cli_review_prints_the_json_and_writes_report_and_commented_copy(
     report, copy = tmp_path / "review.html", tmp_path / "copy.docx"
     result = CliRunner().invoke(
         app,
-        ["sow", "review", str(draft), "--client", "Harbor Mutual", "--json", "--report", str(report),
-         "--docx", str(copy)],  # fmt: skip
+        [
+            "sow",
+            "review",
+            str(draft),
+            "--client",
+            "Harbor Mutual",
+            "--json",
+            "--report",
+            str(report),
+            "--docx",
+            str(copy),
+        ],
         env={"DEAL_DATA_DIR": str(demo_settings.data_dir)},
     )
     assert result.exit_code == 0, result.output

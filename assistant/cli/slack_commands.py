@@ -45,7 +45,12 @@ def run_slack(
     with user_errors():
         check_credentials(settings, mode.value)
         core = build_assistant(settings)
-        bot = build_bot(settings, core, file_handler=questionnaire_filler(settings, core))
+        from assistant.slack.sow_reviewing import review_router, sow_reviewer
+        from assistant.wiring import build_sow_reviewer
+
+        reviewing = sow_reviewer(settings, lambda: build_sow_reviewer(settings))
+        handler = review_router(reviewing, questionnaire_filler(settings, core))
+        bot = build_bot(settings, core, file_handler=handler)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with user_errors():

@@ -1,4 +1,4 @@
-"""CLI commands `sow review` (a draft SOW against the playbook and past SOWs) and `eval sow` (the finder's eval)."""
+"""CLI commands `sow review` (a draft SOW against the playbook and past SOWs) and `eval sow` (its eval)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from rich.table import Table
 from assistant.cli.context import console, err_console, fail, settings_of, user_errors
 from assistant.cli.eval_commands import eval_app
 
-sow_app = typer.Typer(help="Review draft statements of work against the deal desk's playbook.", no_args_is_help=True)
+sow_app = typer.Typer(
+    help="Review draft statements of work against the deal desk's playbook.", no_args_is_help=True
+)
 
 _STYLE = {"red": "bold red", "yellow": "yellow", "missing": "dim", "green": "green"}
 
@@ -27,7 +29,9 @@ def register(app: typer.Typer) -> None:
 @sow_app.command("review")
 def review(
     ctx: typer.Context,
-    draft: Annotated[Path, typer.Argument(metavar="DRAFT", help="The draft SOW (.docx, .pdf or .md); never modified.")],
+    draft: Annotated[
+        Path, typer.Argument(metavar="DRAFT", help="The draft SOW (.docx, .pdf or .md); never modified.")
+    ],
     client: Annotated[str | None, typer.Option("--client", help="The client the draft is for.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the review as JSON.")] = False,
     report: Annotated[
@@ -38,9 +42,13 @@ def review(
     ] = None,
     playbook: Annotated[
         Path | None,
-        typer.Option("--playbook", help="Playbook folder or file to use instead of the live knowledge base's."),
+        typer.Option(
+            "--playbook", help="Playbook folder or file to use instead of the live knowledge base's."
+        ),
     ] = None,
-    kb: Annotated[str, typer.Option("--kb", help="Knowledge-base version for the playbook and history.")] = "live",
+    kb: Annotated[
+        str, typer.Option("--kb", help="Knowledge-base version for the playbook and history.")
+    ] = "live",
 ) -> None:
     """Check a draft SOW's positions against the playbook (GREEN / YELLOW / RED / missing) and past SOWs."""
     from assistant.sow_review import render_html, render_markdown, write_commented_copy
@@ -55,7 +63,9 @@ def review(
         reviewer = build_sow_reviewer(settings, version=kb, playbook_dir=playbook)
         result = reviewer.review_file(draft, client=client)
         if report is not None:
-            text = render_html(result) if report.suffix.lower() in (".html", ".htm") else render_markdown(result)
+            text = (
+                render_html(result) if report.suffix.lower() in (".html", ".htm") else render_markdown(result)
+            )
             report.parent.mkdir(parents=True, exist_ok=True)
             report.write_text(text, encoding="utf-8")
         if out_docx is not None:
@@ -89,10 +99,12 @@ def _print_review(result: object) -> None:
 def eval_sow(
     ctx: typer.Context,
     dataset: Annotated[
-        Path | None, typer.Option("--dataset", help="Labels YAML of the draft SOWs (default: evals/sow/labels.yaml).")
+        Path | None,
+        typer.Option("--dataset", help="Labels YAML of the draft SOWs (default: evals/sow/labels.yaml)."),
     ] = None,
     playbook: Annotated[
-        Path | None, typer.Option("--playbook", help="Playbook folder (default: the demo knowledge/playbook).")
+        Path | None,
+        typer.Option("--playbook", help="Playbook folder (default: the demo knowledge/playbook)."),
     ] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit non-zero below the thresholds.")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="Write a Markdown report.")] = None,

@@ -9,7 +9,13 @@ from assistant.sow_review.commenting import write_commented_copy
 from assistant.sow_review.finding import ClauseFinder, Location
 from assistant.sow_review.history import Comparable, past_positions, sow_chunks
 from assistant.sow_review.judging import Colour, Verdict, judge
-from assistant.sow_review.playbook import Playbook, Topic, load_playbook, parse_playbook, playbook_from_catalog
+from assistant.sow_review.playbook import (
+    Playbook,
+    Topic,
+    load_playbook,
+    parse_playbook,
+    playbook_from_catalog,
+)
 from assistant.sow_review.reading import DRAFT_SUFFIXES, Clause, Draft, read_draft
 from assistant.sow_review.reporting import render_html, render_markdown, summary_line
 from assistant.sow_review.reviewing import Finding, Review, Reviewer

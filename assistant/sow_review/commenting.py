@@ -56,7 +56,10 @@ def write_commented_copy(draft: Path, review: Review, out: Path) -> int:
 
 def comment_text(finding: Finding) -> str:
     """What the comment says: status and reason, the playbook position, the language to propose."""
-    parts = [f"{finding.status.value.upper()}: {finding.title}. {finding.reason}", f"Our position: {finding.playbook}."]
+    parts = [
+        f"{finding.status.value.upper()}: {finding.title}. {finding.reason}",
+        f"Our position: {finding.playbook}.",
+    ]
     if finding.fallback:
         parts.append(f"Proposed language: {finding.fallback}")
     return "\n".join(parts)
@@ -106,7 +109,9 @@ def _insert_summary(document: Document, review: Review) -> None:
         cells = table.add_row().cells
         cells[0].text, cells[1].text, cells[2].text = f.status.value.upper(), f.title, f.reason
     heading = document.add_paragraph(f"SOW review by {AUTHOR}: {summary_line(review)}")
-    note = document.add_paragraph("Comments in this copy mark each clause to discuss; the original draft is unchanged.")
+    note = document.add_paragraph(
+        "Comments in this copy mark each clause to discuss; the original draft is unchanged."
+    )
     body: Any = document.element.body
     for element in (note._p, table._tbl, heading._p):  # inserted in reverse at the top
         body.remove(element)

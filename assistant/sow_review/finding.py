@@ -93,7 +93,9 @@ class ClauseFinder:
             best = int(np.argmax(matrix[t]))
             score = float(matrix[t, best])
             found[topic.id] = (
-                self._location(topic, draft, draft.clauses[best], score) if score >= self.found_score else None
+                self._location(topic, draft, draft.clauses[best], score)
+                if score >= self.found_score
+                else None
             )
         return found
 

@@ -49,8 +49,15 @@ def past_positions(
     """For each topic id, the positions the past SOWs took (only SOWs that have the clause)."""
     out: dict[str, list[Comparable]] = {t.id: [] for t in topics}
     for source, chunks in chunks_by_source.items():
-        blocks = [Block(text=c.text, heading_path=c.heading_path.split(" > ") if c.heading_path else [],
-                        kind=c.kind, page=c.page) for c in chunks]  # fmt: skip
+        blocks = [
+            Block(
+                text=c.text,
+                heading_path=c.heading_path.split(" > ") if c.heading_path else [],
+                kind=c.kind,
+                page=c.page,
+            )
+            for c in chunks
+        ]
         draft = Draft(name=source, title=chunks[0].meta.title, clauses=clauses_of_blocks(blocks))
         client = chunks[0].meta.client
         for topic_id, location in finder.locate(topics, draft).items():

@@ -37,7 +37,9 @@ def judge(topic: Topic, location: Location | None) -> Verdict:
     """The status of `topic` given where (and whether) its clause was found."""
     if location is None:
         if topic.required:
-            return Verdict(Colour.RED, f"Required clause missing: the draft has no {topic.title.lower()} clause.")
+            return Verdict(
+                Colour.RED, f"Required clause missing: the draft has no {topic.title.lower()} clause."
+            )
         return Verdict(Colour.MISSING, f"Not found: the draft has no {topic.title.lower()} clause.")
     text = location.quote.lower()
     flagged = [f for f in topic.red_flags if f.lower() in text]
@@ -47,7 +49,9 @@ def judge(topic: Topic, location: Location | None) -> Verdict:
         wanted = " or ".join(f'"{m}"' for m in topic.must_mention)
         return Verdict(Colour.RED, f"The clause does not say {wanted}.")
     if not topic.numeric or topic.measure is None:
-        return Verdict(Colour.YELLOW, "Found; the playbook gives no numbers for this topic, so a person reads it.")
+        return Verdict(
+            Colour.YELLOW, "Found; the playbook gives no numbers for this topic, so a person reads it."
+        )
     value = judged_value(topic, location.quote, location.values)
     if value is None:
         return Verdict(Colour.YELLOW, f"Found, but no value in {topic.measure} to check: a person reads it.")

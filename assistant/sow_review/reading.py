@@ -1,4 +1,4 @@
-"""A draft SOW as clauses: the document read by ingest's own readers, cut into sentences under their section."""
+"""A draft SOW as clauses: read by ingest's own readers, cut into sentences under their section."""
 
 from __future__ import annotations
 

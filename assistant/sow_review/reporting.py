@@ -24,7 +24,7 @@ def summary_line(review: Review) -> str:
 
 
 def render_markdown(review: Review) -> str:
-    """The internal report: summary table, then each finding with its quote, position, fallback and history."""
+    """The internal report: a summary table, then each finding with quote, position, fallback, history."""
     client = f" for {review.client}" if review.client else ""
     lines = [
         f"# SOW review: {review.document}{client}",
@@ -75,11 +75,19 @@ def render_html(review: Review) -> str:
 
 
 def _html_row(f: Finding) -> str:
-    quote = f"<b>{html.escape(f.section or '')}</b><blockquote>{html.escape(f.quote)}</blockquote>" if f.quote else "-"
-    past = "<br>".join(f"{html.escape(h.value)} <code>{html.escape(h.source)}</code>" for h in f.history) or "none"
+    quote = (
+        f"<b>{html.escape(f.section or '')}</b><blockquote>{html.escape(f.quote)}</blockquote>"
+        if f.quote
+        else "-"
+    )
+    past = (
+        "<br>".join(f"{html.escape(h.value)} <code>{html.escape(h.source)}</code>" for h in f.history)
+        or "none"
+    )
     fallback = html.escape(f.fallback or "") if f.status is not Colour.GREEN else ""
     return (
-        f"<tr class='{f.status.value}'><td>{MARKS[f.status]} {f.status.value}</td><td>{html.escape(f.title)}</td>"
+        f"<tr class='{f.status.value}'><td>{MARKS[f.status]} {f.status.value}</td>"
+        f"<td>{html.escape(f.title)}</td>"
         f"<td>{quote}</td><td>{html.escape(f.reason)}<br><small>{html.escape(f.playbook)}</small></td>"
         f"<td>{fallback}</td><td>{past}</td></tr>"
     )

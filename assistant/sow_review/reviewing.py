@@ -108,7 +108,8 @@ class Reviewer:
         locations = self.finder.locate(self.playbook.topics, draft)
         history = self.history()
         findings = [
-            self._finding(topic, locations[topic.id], history.get(topic.id, [])) for topic in self.playbook.topics
+            self._finding(topic, locations[topic.id], history.get(topic.id, []))
+            for topic in self.playbook.topics
         ]
         return Review(document=draft.name, client=client, findings=findings)
 
@@ -127,7 +128,9 @@ class Reviewer:
             reason=verdict.reason,
             fallback=topic.fallback,
             owner=topic.owner,
-            history=[HistoryItem(source=c.source, value=c.shown, client=c.client, quote=c.quote) for c in past],
+            history=[
+                HistoryItem(source=c.source, value=c.shown, client=c.client, quote=c.quote) for c in past
+            ],
         )
 
 

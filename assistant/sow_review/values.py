@@ -13,14 +13,39 @@ from dataclasses import dataclass
 __all__ = ["Value", "extract_values", "in_unit", "parse_number_words"]
 
 _ONES = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "a": 1, "an": 1,
-}  # fmt: skip
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "a": 1,
+    "an": 1,
+}
 _TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
     "ninety": 90,
-}  # fmt: skip
+}
 _SCALES = {"hundred": 100, "thousand": 1000}
 _WORD = r"(?:" + "|".join(sorted([*_ONES, *_TENS, *_SCALES, "half"], key=len, reverse=True)) + r")"
 _WORDS = rf"\b{_WORD}(?:(?:[\s-]+|\s+and\s+|\s+and\s+a\s+){_WORD})*\b"
@@ -64,7 +89,7 @@ class Value:
 
 
 def parse_number_words(text: str) -> float | None:
-    """"one hundred twenty" -> 120, "twenty-four" -> 24, "one and a half" -> 1.5; None if not a number."""
+    """ "one hundred twenty" -> 120, "twenty-four" -> 24, "one and a half" -> 1.5; None if not a number."""
     total, current, seen = 0.0, 0.0, False
     text = re.sub(r"\band\s+a\s+half\b", "half", text.lower())
     for word in re.split(r"[\s-]+", text.strip()):
@@ -98,7 +123,9 @@ def extract_values(text: str) -> list[Value]:
         if number is None or unit is None or (m.group("num").lower() in ("a", "an") and unit == "multiple"):
             continue
         found.append(Value(number, unit, m.group(0).strip(), m.start(), m.end()))
-        if unit == "months" and (_FEES_AFTER.search(text[m.end() :]) or _FEES_BEFORE.search(text[: m.start()])):
+        if unit == "months" and (
+            _FEES_AFTER.search(text[m.end() :]) or _FEES_BEFORE.search(text[: m.start()])
+        ):
             # "fees paid in the twelve (12) months before the claim" is a cap of one year's fees.
             found.append(Value(round(number / 12, 4), "multiple", m.group(0).strip(), m.start(), m.end()))
     for m in _MONTH_N.finditer(text):
