@@ -34,7 +34,8 @@ def build_long_draft(path: Path, pages: int = 15) -> Path:
     """A Word draft of about `pages` pages: the standard clauses spread among padding sections."""
     document = docx.Document()
     sections: list[tuple[str, list[str]]] = []
-    heading, body = "Preamble", []
+    heading = "Preamble"
+    body: list[str] = []
     for line in DRAFT.read_text(encoding="utf-8").splitlines():
         if line.startswith("## "):
             sections.append((heading, body))

@@ -22,13 +22,13 @@ PLAYBOOK_FOLDER = "playbook"
 
 def read_playbook(path: Path, source: str, limits: IngestLimits = DEFAULT_LIMITS) -> ParsedDocument:
     """A playbook YAML file as one block per topic; DocumentError names the file and the topic at fault."""
-    if PurePosixPath(source.replace("\\", "/")).parts[:1] != (PLAYBOOK_FOLDER,) and "/" in source:
-        raise DocumentError(source, "YAML files are read only under playbook/ (as a deal-desk playbook)")
     text = decode_utf8(
         read_bytes(path, source, min(limits.max_file_bytes, MAX_METADATA_SOURCE_BYTES)), source
     )
     if not text.strip():
         return ParsedDocument(title=None, blocks=[])
+    if PurePosixPath(source.replace("\\", "/")).parts[:1] != (PLAYBOOK_FOLDER,) and "/" in source:
+        raise DocumentError(source, "YAML files are read only under playbook/ (as a deal-desk playbook)")
     try:
         data = load_mapping(text)
         topics = parse_playbook(data, source)
