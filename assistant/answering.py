@@ -33,7 +33,16 @@ from assistant.freshness import (
     superseded_note,
     visible_supersessions,
 )
-from assistant.models import Answer, Audience, Citation, Confidence, Request, ScoredChunk, Status
+from assistant.models import (
+    Answer,
+    Audience,
+    Citation,
+    Confidence,
+    DocType,
+    Request,
+    ScoredChunk,
+    Status,
+)
 from assistant.questions import (
     QuestionPart,
     asked_text,
@@ -174,7 +183,12 @@ class Assistant:
         ):
             return PartResult(part, Status.RESTRICTED)
         retrieval = self.retriever.retrieve(part.text, context.scope, self.top_k, prior=context.prior)
-        visible = [s for s in retrieval.chunks if not _names_forbidden(s, context.guard)]
+        # The SOW playbook is the deal desk's negotiating data (fallback language, owners), not an answer.
+        visible = [
+            s
+            for s in retrieval.chunks
+            if s.chunk.doc_type is not DocType.PLAYBOOK and not _names_forbidden(s, context.guard)
+        ]
         names = name_pattern([c for c in [*known, request.client] if c])
         unknown = [
             t

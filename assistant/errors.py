@@ -45,3 +45,18 @@ class DealFileError(DealAssistantError):
 
 class RestrictedError(DealAssistantError):
     """Something this audience may not see (pricing comparables outside an internal audience)."""
+
+
+class PlaybookError(DealAssistantError):
+    """A playbook file that cannot be used: broken YAML, a topic without its required fields, bad numbers."""
+
+    def __init__(self, source: str, reason: str, topic: str | None = None) -> None:
+        where = f"{source}: topic {topic!r}: " if topic else f"{source}: "
+        super().__init__(where + reason)
+        self.source = source
+        self.topic = topic
+        self.reason = reason
+
+
+class ReviewError(DealAssistantError):
+    """A draft SOW that cannot be reviewed (unsupported, unreadable, an output that would overwrite it)."""

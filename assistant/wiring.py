@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from assistant.answering import Assistant
     from assistant.deals.policy import DealPolicy
+    from assistant.sow_review import Reviewer
     from ingest.pipeline import IngestReport, Progress
 
 log = logging.getLogger(__name__)
@@ -171,3 +172,30 @@ def deal_policy(settings: Settings) -> DealPolicy:
         concentration_limit=settings.concentration_limit,
         sla_gp_share_limit=settings.sla_gp_share_limit,
     )
+def build_sow_reviewer(
+    settings: Settings,
+    *,
+    version: str = "live",
+    playbook_dir: Path | None = None,
+    embedder: Embedder | None = None,
+) -> Reviewer:
+    """A SOW Reviewer: the playbook and past SOWs of a knowledge-base version (or a playbook folder given).
+
+    Without an ingested version (and with `playbook_dir`), it reviews without history.
+    """
+    from assistant.errors import KnowledgeBaseError
+    from assistant.sow_review import Reviewer, load_playbook, playbook_from_catalog, sow_chunks
+
+    try:
+        catalog: Catalog | None = open_catalog(settings, version)
+    except KnowledgeBaseError:
+        if playbook_dir is None:
+            raise
+        catalog = None
+    try:
+        playbook = load_playbook([playbook_dir]) if playbook_dir else playbook_from_catalog(catalog)
+        past = sow_chunks(catalog) if catalog is not None else {}
+    finally:
+        if catalog is not None:
+            catalog.close()
+    return Reviewer(playbook, embedder or shared_embedder(), past_sows=past)

@@ -15,6 +15,7 @@ from assistant.cli import (
     llm_commands,
     questionnaire_commands,
     slack_commands,
+    sow_commands,
 )
 from assistant.settings import Settings
 
@@ -47,6 +48,7 @@ for _module in (
     bench_commands,
     llm_commands,
     deal_commands,
+    sow_commands,
 ):
     _module.register(app)
 

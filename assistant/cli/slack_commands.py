@@ -46,9 +46,13 @@ def run_slack(
     with user_errors():
         check_credentials(settings, mode.value)
         core = build_assistant(settings)
+        from assistant.slack.sow_reviewing import review_router, sow_reviewer
+        from assistant.wiring import build_sow_reviewer
+
         desk = DealDesk(deal_policy(settings), lambda: open_catalog(settings))
-        filler = desk.file_handler(questionnaire_filler(settings, core))
-        bot = build_bot(settings, core, file_handler=filler, text_handler=desk.reply_to_text)
+        reviewing = sow_reviewer(settings, lambda: build_sow_reviewer(settings))
+        files = desk.file_handler(review_router(reviewing, questionnaire_filler(settings, core)))
+        bot = build_bot(settings, core, file_handler=files, text_handler=desk.reply_to_text)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with user_errors():

@@ -183,7 +183,8 @@ class Replier:
                 job.asker.channel,
                 ", ".join(placement.reasons),
             )
-        if job.files and self._file_handler is not None:
+        review_command = job.source == "command" and job.text.lower().startswith("review")  # /deal review
+        if (job.files or review_command) and self._file_handler is not None:
             self._file_handler(self._file_message(job, placement))
             return
         if self._text_handler and (handled := self._text_handler(job.text, placement)) is not None:
