@@ -32,3 +32,7 @@ class DatasetError(DealAssistantError):
 
 class QuestionnaireError(DealAssistantError):
     """A questionnaire file that cannot be filled (protected, corrupt, empty, too large, no questions)."""
+
+
+class LibraryError(DealAssistantError):
+    """An answer-library problem: a reviewed file not produced by Deal Assistant, an unusable library file."""
