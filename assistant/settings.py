@@ -81,5 +81,19 @@ class Settings(BaseSettings):
     questionnaire_max_mb: float = Field(10.0, gt=0, description="Largest questionnaire file accepted.")
     questionnaire_max_questions: int = Field(1000, ge=1, description="Most questions filled from one file.")
 
+    # Answer library
+    library_db: Path | None = Field(
+        None, description="SQLite file of approved answers; <data_dir>/library.sqlite3 by default."
+    )
+    library_review_days: int = Field(
+        365, ge=1, description="A library row last reviewed longer ago than this is reported as stale."
+    )
+    library_channel: str | None = Field(
+        None, description="Slack channel id `/deal library` posts the health digest to (else where asked)."
+    )
+
     def feedback_path(self) -> Path:
         return self.feedback_db or self.data_dir / "feedback.sqlite3"
+
+    def library_path(self) -> Path:
+        return self.library_db or self.data_dir / "library.sqlite3"

@@ -11,6 +11,7 @@ from assistant.cli import (
     bench_commands,
     eval_commands,
     kb_commands,
+    library_commands,
     llm_commands,
     questionnaire_commands,
     slack_commands,
@@ -45,6 +46,7 @@ for _module in (
     questionnaire_commands,
     bench_commands,
     llm_commands,
+    library_commands,
 ):
     _module.register(app)
 
