@@ -191,7 +191,8 @@ def print_library_health(settings: Settings, today: dt.date) -> None:
     from assistant.library import digest_text
 
     console.print("[bold]Answer library[/] (`deal-assistant library lint` for the same report):")
-    console.print(digest_text(lint_report(settings, today=today)), markup=False, highlight=False, soft_wrap=True)
+    digest = digest_text(lint_report(settings, today=today))
+    console.print(digest, markup=False, highlight=False, soft_wrap=True)
 
 
 def print_overdue(catalog: Catalog, today: dt.date) -> None:

@@ -5,24 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.cli.context import console, err_console, settings_of, user_errors
 from assistant.settings import Settings
 
+if TYPE_CHECKING:
+    from assistant.library import LintReport, UsageEvent
+
 library_app = typer.Typer(
     help="The answer library: approve reviewed answers, see what waits, lint.", no_args_is_help=True
 )
 
 
-def usage_events(settings: Settings) -> list:  # type: ignore[type-arg]
+def usage_events(settings: Settings) -> list[UsageEvent]:
     """Citations and ratings from the bot's feedback store, and the sources of approved entries."""
     from assistant.library import LibraryStore, UsageEvent
     from assistant.slack.feedback import FeedbackStore
 
-    events = []
+    events: list[UsageEvent] = []
     if settings.feedback_path().exists():
         for signal, source, chunk_id in FeedbackStore(settings.feedback_path()).citations():
             events.append(UsageEvent(signal, source, chunk_id))  # type: ignore[arg-type]
@@ -32,7 +35,7 @@ def usage_events(settings: Settings) -> list:  # type: ignore[type-arg]
     return events
 
 
-def lint_report(settings: Settings, version: str = "live", today: dt.date | None = None):  # type: ignore[no-untyped-def]
+def lint_report(settings: Settings, version: str = "live", today: dt.date | None = None) -> LintReport:
     """The library health report of the knowledge folder against a version's documents."""
     from assistant.library import check_library
     from assistant.wiring import open_version_catalog, shared_embedder

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.library.linting import KINDS, Finding, LintReport
-from assistant.library.usage import SIGNALS
+from assistant.library.usage import SIGNALS, Signal
 
 TOP = 5
 PER_OWNER = 10  # findings listed per owner and kind; the rest are counted
@@ -53,5 +53,5 @@ def _finding(finding: Finding) -> str:
     return f"{rows} — {finding.detail}"
 
 
-def _counts(counts: dict[str, int]) -> str:
+def _counts(counts: dict[Signal, int]) -> str:
     return ", ".join(f"{counts[s]} {s}" for s in SIGNALS if counts.get(s))
