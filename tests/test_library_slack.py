@@ -13,7 +13,14 @@ import pytest
 from assistant.answering import Assistant
 from assistant.library import AnswerLibrary
 from assistant.settings import Settings
-from assistant.slack.approving import ANSWER_BLOCK, INPUT, PUBLIC_BLOCK, QUESTION_BLOCK, TAGS_BLOCK, LibraryHooks
+from assistant.slack.approving import (
+    ANSWER_BLOCK,
+    INPUT,
+    PUBLIC_BLOCK,
+    QUESTION_BLOCK,
+    TAGS_BLOCK,
+    LibraryHooks,
+)
 from assistant.slack.rendering import APPROVE, EDIT_APPROVE
 from tests.fakeslack import BotHarness, FakeSlack
 from tests.library_fixtures import knowledge_copy, library_for
@@ -72,7 +79,11 @@ def test_approve_click_stores_the_entry_writes_the_library_file_and_confirms_in_
     assert reply.status == 200
 
     [entry] = library.store.entries()
-    assert (entry.approved_by, entry.question, entry.confidentiality.value) == ("U0ALICE", QUESTION, "internal")
+    assert (entry.approved_by, entry.question, entry.confidentiality.value) == (
+        "U0ALICE",
+        QUESTION,
+        "internal",
+    )
     assert entry.sources and all(s.chunk_id for s in entry.sources), "sources keep their chunk ids"
     assert "[1]" not in entry.answer, "citation markers are not part of a library answer"
     assert entry.file == "rfp-answers/approved.csv"
@@ -95,7 +106,9 @@ def test_edit_and_approve_opens_a_prefilled_modal_and_stores_the_edited_public_e
     harness.sender.click(answer, EDIT_APPROVE, channel=SALES, user="U0ALICE")
     [opened] = harness.fake.calls_to("views.open")
     view = opened.body["view"]
-    prefilled = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
+    prefilled = {
+        b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"
+    }
     assert prefilled[QUESTION_BLOCK] == QUESTION and prefilled[ANSWER_BLOCK]
     assert library.store.entries() == [], "opening the editor approves nothing"
 
@@ -110,7 +123,11 @@ def test_edit_and_approve_opens_a_prefilled_modal_and_stores_the_edited_public_e
     assert reply.status == 200
 
     [entry] = library.store.entries()
-    assert (entry.question, entry.answer, entry.tags) == ("Are you FedRAMP authorized?", edited, ["security", "federal"])
+    assert (entry.question, entry.answer, entry.tags) == (
+        "Are you FedRAMP authorized?",
+        edited,
+        ["security", "federal"],
+    )
     assert entry.confidentiality.value == "public", "public because the approver said so"
     assert entry.file == "rfp-answers/approved-public.csv"
     [row] = rows(settings.knowledge_dir / entry.file)
