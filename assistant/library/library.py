@@ -149,14 +149,15 @@ def _normal(text: str) -> str:
 
 
 def in_catalog(entry: Entry, catalog: Catalog | None) -> bool:
-    """Whether a version holds the entry's row (same question, and its answer) in the entry's file."""
+    """Whether a version holds the entry's row (its question) in the entry's file.
+
+    The answer is not compared: the file is the owner's, and an answer they edited there is still the row.
+    """
     if catalog is None or entry.file is None:
         return False
-    question, answer = _normal(entry.question), _normal(entry.answer)
-    for chunk in catalog.chunks(catalog.chunk_ids_of([entry.file])).values():
-        if _normal(chunk.question or "") == question and answer in _normal(chunk.text):
-            return True
-    return False
+    question = _normal(entry.question)
+    chunks = catalog.chunks(catalog.chunk_ids_of([entry.file])).values()
+    return any(_normal(chunk.question or "") == question for chunk in chunks)
 
 
 def _stage_of(entry: Entry, live: Catalog | None, staged: Catalog | None) -> Stage:
