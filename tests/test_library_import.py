@@ -1,4 +1,4 @@
-"""Approving a whole reviewed questionnaire: filled by Deal Assistant, edited and marked by people, imported."""
+"""Approving a whole reviewed questionnaire: filled by Deal Assistant, edited and marked by people."""
 
 from __future__ import annotations
 

@@ -28,12 +28,18 @@ owner: Victor Alvarez
 We commit to 99.95% uptime for the Compose platform, measured monthly.
 """
 
-LIBRARY = """question,answer,tags,last_reviewed,owner
-What uptime SLA do you commit for the Compose platform?,"We commit to 99.9% uptime for the Compose platform, measured monthly.",sla,2025-01-10,Lena Park
-What is the uptime SLA you commit to for the Compose platform?,"We commit to 99.5% availability on Compose, with service credits.",sla,2026-10-01,Priya Raman
-Do you sign business associate agreements?,Yes.,hipaa,2026-10-01,Lena Park
-Where are your print centers?,"Our print centers are in Harrisburg and Charlotte, with failover between them.",,2026-10-01,
-"""
+LIBRARY = "\n".join(
+    [
+        "question,answer,tags,last_reviewed,owner",
+        "What uptime SLA do you commit for the Compose platform?,"
+        '"We commit to 99.9% uptime for the Compose platform, measured monthly.",sla,2025-01-10,Lena Park',
+        "What is the uptime SLA you commit to for the Compose platform?,"
+        '"We commit to 99.5% availability on Compose, with service credits.",sla,2026-10-01,Priya Raman',
+        "Do you sign business associate agreements?,Yes.,hipaa,2026-10-01,Lena Park",
+        "Where are your print centers?,"
+        '"Our print centers are in Harrisburg and Charlotte, with failover between them.",,2026-10-01,',
+    ]
+)
 TODAY = dt.date(2026, 11, 29)
 
 

@@ -38,13 +38,16 @@ def usage_events(settings: Settings) -> list[UsageEvent]:
 def lint_report(settings: Settings, version: str = "live", today: dt.date | None = None) -> LintReport:
     """The library health report of the knowledge folder against a version's documents."""
     from assistant.library import check_library
+    from assistant.library.vectors import CachedEmbedder
     from assistant.wiring import open_version_catalog, shared_embedder
 
     catalog = open_version_catalog(settings, version)
+    embedder = shared_embedder()
+    cache = settings.library_path().with_name("library-vectors.sqlite3")
     try:
         return check_library(
             settings.knowledge_dir,
-            shared_embedder(),
+            CachedEmbedder(embedder, cache, dimensions=embedder.dimensions),
             catalog,
             usage_events(settings),
             today=today or dt.date.today(),
