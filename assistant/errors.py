@@ -60,3 +60,7 @@ class PlaybookError(DealAssistantError):
 
 class ReviewError(DealAssistantError):
     """A draft SOW that cannot be reviewed (unsupported, unreadable, an output that would overwrite it)."""
+
+
+class LibraryError(DealAssistantError):
+    """An answer-library problem: a reviewed file not produced by Deal Assistant, an unusable library file."""

@@ -96,5 +96,19 @@ class Settings(BaseSettings):
         Decimal("0.25"), ge=0, description="SLA credits at the cap, as a share of annual GP, before a risk."
     )
 
+    # Answer library
+    library_db: Path | None = Field(
+        None, description="SQLite file of approved answers; <data_dir>/library.sqlite3 by default."
+    )
+    library_review_days: int = Field(
+        365, ge=1, description="A library row last reviewed longer ago than this is reported as stale."
+    )
+    library_channel: str | None = Field(
+        None, description="Slack channel id `/deal library` posts the health digest to (else where asked)."
+    )
+
     def feedback_path(self) -> Path:
         return self.feedback_db or self.data_dir / "feedback.sqlite3"
+
+    def library_path(self) -> Path:
+        return self.library_db or self.data_dir / "library.sqlite3"

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from assistant.answering import Assistant
     from assistant.deals.policy import DealPolicy
+    from assistant.library import AnswerLibrary
     from assistant.sow_review import Reviewer
     from ingest.pipeline import IngestReport, Progress
 
@@ -153,6 +154,27 @@ def build_assistant(
     tuning = tuning or Tuning(candidates=max(Tuning.candidates, settings.top_k * 4))
     retriever = Retriever(embedder or shared_embedder(), source, tuning=tuning)
     return Assistant(retriever, clock=clock, chat_model=chat_model, top_k=settings.top_k, tuning=tuning)
+
+
+def open_version_catalog(settings: Settings, version: str) -> Catalog | None:
+    """Read-only catalog of a version, or None when there is no such version (nothing staged, say)."""
+    from assistant.errors import KnowledgeBaseError
+
+    try:
+        return open_catalog(settings, version)
+    except KnowledgeBaseError:
+        return None
+
+
+def build_library(settings: Settings) -> AnswerLibrary:
+    """The answer library over the configured store and knowledge folder."""
+    from assistant.library import AnswerLibrary, LibraryStore
+
+    return AnswerLibrary(
+        LibraryStore(settings.library_path()),
+        settings.knowledge_dir,
+        lambda version: open_version_catalog(settings, version),
+    )
 
 
 def open_catalog(settings: Settings, version: str = "live") -> Catalog:

@@ -12,6 +12,7 @@ from assistant.cli import (
     deal_commands,
     eval_commands,
     kb_commands,
+    library_commands,
     llm_commands,
     questionnaire_commands,
     slack_commands,
@@ -49,6 +50,7 @@ for _module in (
     llm_commands,
     deal_commands,
     sow_commands,
+    library_commands,
 ):
     _module.register(app)
 

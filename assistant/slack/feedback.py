@@ -115,7 +115,13 @@ class FeedbackStore:
         """Log an answer about to be posted; returns the id its buttons carry."""
         owner = answer.retrieved[0].chunk.meta.owner if answer.retrieved else None
         sources = [
-            {"number": c.number, "title": c.title, "source": c.source, "section": c.section}
+            {
+                "number": c.number,
+                "title": c.title,
+                "source": c.source,
+                "section": c.section,
+                "chunk_id": c.chunk_id,
+            }
             for c in answer.citations
         ]
         with self._connect() as db:
@@ -191,6 +197,22 @@ class FeedbackStore:
         with self._connect() as db:
             rows = db.execute("SELECT * FROM feedback ORDER BY id").fetchall()
         return [_feedback(r) for r in rows]
+
+    def citations(self) -> list[tuple[str, str, str | None]]:
+        """Every source cited by a logged answer and every rating on one: (signal, source, chunk id).
+
+        The signal is "cited", "up" or "down"; the library's usage counts are made from these.
+        """
+        with self._connect() as db:
+            answers = db.execute("SELECT sources FROM answers").fetchall()
+            ratings = db.execute("SELECT rating, sources FROM feedback").fetchall()
+        out: list[tuple[str, str, str | None]] = []
+        for signal, rows in (("cited", [("cited", r["sources"]) for r in answers]), ("rated", ratings)):
+            for row in rows:
+                kind = row[0] if signal == "rated" else "cited"
+                for source in json.loads(row[1]):
+                    out.append((str(kind), str(source.get("source", "")), source.get("chunk_id")))
+        return out
 
     def eval_cases(self) -> list[dict[str, Any]]:
         """Thumbs-down and not-found items as eval cases (eval dataset JSONL shape), one per question.
