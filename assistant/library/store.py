@@ -3,16 +3,13 @@ failed or raced write to the knowledge folder loses nothing and is retried."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
-from pathlib import Path
 
 from assistant.library.entries import Approval, Entry, EntrySource
 from assistant.models import Confidentiality
+from assistant.sqlite_store import SqliteStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -37,26 +34,10 @@ CREATE TABLE IF NOT EXISTS entries (
 """
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class LibraryStore:
+class LibraryStore(SqliteStore):
     """Approved entries in one SQLite file; safe to use from the bot's worker threads."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
-        self.path = path
-        self._clock = clock
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
-            db.row_factory = sqlite3.Row
-            with db:
-                yield db
+    schema = _SCHEMA
 
     def add(
         self, approval: Approval, *, client: str | None, confidentiality: Confidentiality

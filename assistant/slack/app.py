@@ -194,15 +194,7 @@ def _register_command(app: App, replier: Replier) -> None:
             ack(text=help_message.text, blocks=help_message.blocks)
             return
         ack(text="⏳ Working on it: the answer will appear in a thread here.")
-        home_team, home_enterprise = _home(context)
-        asker = Asker(
-            channel=command["channel_id"],
-            user=command["user_id"],
-            is_dm=str(command.get("channel_id", "")).startswith("D"),
-            user_team=command.get("user_team_id") or command.get("team_id"),
-            home_team=home_team,
-            home_enterprise=home_enterprise,
-        )
+        asker = Asker.of_command(command, _home(context))
         job = Job(asker=asker, text=text, source="command", thread_ts="", bot_user_id=context.bot_user_id)
         replier.accept_command(job, command.get("response_url"))
 

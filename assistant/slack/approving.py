@@ -287,13 +287,5 @@ def register_approvals(app: App, approvals: Approvals, *, clicker_of: ClickerOf,
     @app.command("/deal", matchers=[is_library])
     def on_library(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         ack(text="⏳ Checking the answer library…")
-        home_team, home_enterprise = home_of(context)
-        asker = Asker(
-            channel=command["channel_id"],
-            user=command["user_id"],
-            is_dm=str(command.get("channel_id", "")).startswith("D"),
-            user_team=command.get("user_team_id") or command.get("team_id"),
-            home_team=home_team,
-            home_enterprise=home_enterprise,
-        )
+        asker = Asker.of_command(command, home_of(context))
         approvals.post_digest(asker)

@@ -71,6 +71,19 @@ class Asker:
     home_team: str | None = None  # the team the bot is installed in (auth.test)
     home_enterprise: str | None = None  # its Enterprise Grid organisation, if any (auth.test)
 
+    @classmethod
+    def of_command(cls, command: dict[str, Any], home: tuple[str | None, str | None]) -> Asker:
+        """Who ran a slash command, and where; `home` is the bot's (team, enterprise) from auth.test."""
+        channel = str(command.get("channel_id", ""))
+        return cls(
+            channel=channel,
+            user=str(command.get("user_id", "")),
+            is_dm=channel.startswith("D"),
+            user_team=command.get("user_team_id") or command.get("team_id"),
+            home_team=home[0],
+            home_enterprise=home[1],
+        )
+
 
 @dataclass(frozen=True)
 class Placement:

@@ -6,17 +6,14 @@ not-found questions are kept); a rating is one row per answer and person, the la
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from assistant.models import Answer, Status
+from assistant.sqlite_store import SqliteStore
 
 Rating = Literal["up", "down"]
 
@@ -87,29 +84,10 @@ class FeedbackRecord:
     created_at: str
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class FeedbackStore:
+class FeedbackStore(SqliteStore):
     """Answers and ratings in one SQLite file; safe to use from the bot's worker threads."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
-        self.path = path
-        self._clock = clock
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
-            db.row_factory = sqlite3.Row
-            with db:
-                yield db
-
-    def _now(self) -> str:
-        return self._clock().isoformat(timespec="seconds")
+    schema = _SCHEMA
 
     def log_answer(self, answer: Answer, *, user: str, channel: str, thread_ts: str) -> int:
         """Log an answer about to be posted; returns the id its buttons carry."""
