@@ -173,6 +173,8 @@ def deal_policy(settings: Settings) -> DealPolicy:
         concentration_limit=settings.concentration_limit,
         sla_gp_share_limit=settings.sla_gp_share_limit,
     )
+
+
 def build_sow_reviewer(
     settings: Settings,
     *,

@@ -44,4 +44,3 @@ def check_archive(data: bytes | Path, *, max_expanded_bytes: int, max_ratio: flo
             f"too large: expands to {describe_size(expanded)} uncompressed "
             f"(the limit is {describe_size(max_expanded_bytes)})"
         )
-
