@@ -22,10 +22,6 @@ class KnowledgeBaseError(DealAssistantError):
     """A knowledge-base version problem: nothing ingested yet, unknown version, nothing staged."""
 
 
-class UnknownClientError(DealAssistantError):
-    """A request names a client the knowledge base has never heard of."""
-
-
 class DatasetError(DealAssistantError):
     """A malformed eval dataset line."""
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.catalog import Catalog
 from assistant.embedding import Embedder
 from assistant.settings import Settings
+from assistant.sizes import KIB, mib_bytes
 from assistant.store import ChromaConnection
 from assistant.tuning import Tuning
 from assistant.versions import Registry
@@ -55,18 +56,18 @@ def run_ingest(
     load_embedder: Callable[[], Embedder] = shared_embedder,
 ) -> IngestReport:
     """Ingest a knowledge folder (default: the configured one) into a new live or staged version."""
-    from ingest.limits import MIB, IngestLimits
+    from ingest.limits import IngestLimits
     from ingest.pipeline import build_version
 
     limits = IngestLimits(  # the per-file budgets of the DEAL_MAX_* / DEAL_INGEST_* settings
-        max_file_bytes=int(settings.max_file_mb * MIB),
+        max_file_bytes=mib_bytes(settings.max_file_mb),
         max_rows=settings.max_rows,
         max_columns=settings.max_columns,
         max_chunks=settings.max_chunks,
-        max_meta_bytes=int(settings.max_meta_kb * 1024),
-        max_expanded_bytes=int(settings.max_expanded_mb * MIB),
+        max_meta_bytes=int(settings.max_meta_kb * KIB),
+        max_expanded_bytes=mib_bytes(settings.max_expanded_mb),
         max_expansion_ratio=int(settings.max_expansion_ratio),
-        worker_memory_bytes=int(settings.ingest_worker_mb * MIB),
+        worker_memory_bytes=mib_bytes(settings.ingest_worker_mb),
         file_seconds=settings.ingest_file_seconds,
     )
     return build_version(
@@ -194,6 +195,8 @@ def deal_policy(settings: Settings) -> DealPolicy:
         concentration_limit=settings.concentration_limit,
         sla_gp_share_limit=settings.sla_gp_share_limit,
     )
+
+
 def build_sow_reviewer(
     settings: Settings,
     *,
