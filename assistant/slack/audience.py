@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from assistant.errors import ConfigError
+from assistant.config_files import load_config_file
 from assistant.models import Audience
 
 log = logging.getLogger(__name__)
@@ -50,14 +49,7 @@ def load_channels(path: Path | None) -> dict[str, ChannelSetting]:
     """Read the channels YAML file (`channels: {C123: {client: ..., audience: external}}`)."""
     if path is None:
         return {}
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return ChannelsFile.model_validate(raw).channels
-    except OSError as e:
-        raise ConfigError(f"cannot read the Slack channels file {path}: {e.strerror or e}") from e
-    except (yaml.YAMLError, ValidationError) as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ConfigError(f"invalid Slack channels file {path}: {first}") from e
+    return load_config_file(path, ChannelsFile, "Slack channels file").channels
 
 
 @dataclass(frozen=True)
