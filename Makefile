@@ -35,6 +35,7 @@ evals: install-dev
 	    --thresholds evals/thresholds-calibration.yaml --check --no-compare-baseline \
 	    --report reports/eval-calibration.md --html reports/eval-calibration.html; \
 	else echo "no calibration corpus at $(CALIBRATION): skipped its eval"; fi
+	$(BIN)/deal-assistant eval sow --check --report reports/eval-sow.md
 
 test: lint
 	$(BIN)/pytest -q

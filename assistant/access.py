@@ -11,7 +11,7 @@ import re
 
 from assistant.models import Audience, Confidentiality, Request
 from assistant.retrieval import Scope
-from assistant.text import client_key
+from assistant.text import client_key, same_client
 
 
 def scope_for(request: Request) -> Scope:
@@ -30,8 +30,7 @@ def forbidden_clients(request: Request, known_clients: list[str]) -> list[str]:
     """Client names that must not appear in what this request shows."""
     if request.audience is Audience.INTERNAL and not request.client:
         return []
-    own = client_key(request.client)
-    return [c for c in known_clients if client_key(c) != own]
+    return [c for c in known_clients if not same_client(c, request.client)]
 
 
 def name_pattern(names: list[str]) -> re.Pattern[str] | None:

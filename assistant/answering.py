@@ -33,7 +33,16 @@ from assistant.freshness import (
     superseded_note,
     visible_supersessions,
 )
-from assistant.models import Answer, Audience, Citation, Confidence, Request, ScoredChunk, Status
+from assistant.models import (
+    Answer,
+    Audience,
+    Citation,
+    Confidence,
+    DocType,
+    Request,
+    ScoredChunk,
+    Status,
+)
 from assistant.questions import (
     QuestionPart,
     asked_text,
@@ -138,7 +147,7 @@ class Assistant:
             if context_restricted:
                 results.append(PartResult(part, Status.RESTRICTED))  # "...Alderbrook's. How many are there?"
             else:
-                results.append(self._answer_part(context, part, known))
+                results.append(self._answer_part(context, part, known, results[-1].part if results else None))
         answer = self._assemble(context, results)
         if self.chat_model is not None and answer.status is Status.ANSWERED and len(results) == 1:
             from assistant.generating import generate_answer
@@ -167,14 +176,24 @@ class Assistant:
         general = not is_specific(request.question)
         return Prior(client_key(about) if about else None, self.tuning.client_prior, general)
 
-    def _answer_part(self, context: Context, part: QuestionPart, known: list[str]) -> PartResult:
+    def _answer_part(
+        self, context: Context, part: QuestionPart, known: list[str], previous: QuestionPart | None = None
+    ) -> PartResult:
+        """One question of the message; `previous` is the one before it, read with it when this one
+        refers back ("... and what's the longest an insurer could stretch it?")."""
         request, cal = context.request, self.tuning
+        query = f"{previous.text} {part.text}" if previous and _REFERS_BACK.search(part.text) else part.text
         if mentions_any(part.text, context.guard) or (
             request.audience is Audience.EXTERNAL and asks_for_client_names(part.text)
         ):
             return PartResult(part, Status.RESTRICTED)
-        retrieval = self.retriever.retrieve(part.text, context.scope, self.top_k, prior=context.prior)
-        visible = [s for s in retrieval.chunks if not _names_forbidden(s, context.guard)]
+        retrieval = self.retriever.retrieve(query, context.scope, self.top_k, prior=context.prior)
+        # The SOW playbook is the deal desk's negotiating data (fallback language, owners), not an answer.
+        visible = [
+            s
+            for s in retrieval.chunks
+            if s.chunk.doc_type is not DocType.PLAYBOOK and not _names_forbidden(s, context.guard)
+        ]
         names = name_pattern([c for c in [*known, request.client] if c])
         unknown = [
             t
@@ -234,6 +253,7 @@ class Assistant:
             other_margin=cal.draft_other_margin if draft else cal.other_margin,
             list_items=cal.list_items,
             wants=value_asked(part.text),
+            value_margin=cal.value_margin,
             same_statement=cal.same_statement,
             prior=context.prior.adjustment,
         )
@@ -338,7 +358,7 @@ class Assistant:
             return self._not_found(base, results)
         compositions = [r.composition for r in answered if r.composition]
         cited = _unique([c for comp in compositions for c in comp.cited()])
-        number = {id(c): n for n, c in enumerate(cited, start=1)}
+        number = {c.chunk.id: n for n, c in enumerate(cited, start=1)}
         paragraphs: list[str] = []
         for r in results:
             paragraphs.append(self._paragraph(context, r, number, len(results) > 1))
@@ -357,7 +377,7 @@ class Assistant:
             }
         )
 
-    def _paragraph(self, context: Context, r: PartResult, number: dict[int, int], several: bool) -> str:
+    def _paragraph(self, context: Context, r: PartResult, number: dict[str, int], several: bool) -> str:
         if r.status is Status.ANSWERED and r.composition is not None:
             if context.mode == "draft":
                 body = render_prose(r.composition)

@@ -38,7 +38,7 @@ class Composition:
     def cited(self) -> list[ScoredChunk]:
         """The chunks this composition cites, in order of first appearance (citation [1] first)."""
         chunks = ([self.approved] if self.approved else []) + [s.chunk for s in self.sentences]
-        return list({id(c): c for c in chunks}.values())
+        return list({c.chunk.id: c for c in chunks}.values())
 
 
 def split_sentences(chunk: ScoredChunk) -> list[Sentence]:
@@ -95,6 +95,7 @@ class Selecting:
     other_margin: float
     list_items: int
     wants: re.Pattern[str] | None = None  # the shape of the value asked for (see questions.value_asked)
+    value_margin: float = 0.3  # how far below the best a sentence stating the value asked may be
     same_statement: float = 0.62
     prior: Callable[[str | None], float] | None = None  # client of a chunk -> score adjustment
 
@@ -144,6 +145,12 @@ def select_sentences(
         if any(_repeats(candidates[i], candidates[j]) for j in chosen):
             continue
         chosen.append(i)
+    if how.wants and not any(how.wants.search(candidates[i].text) for i in chosen):
+        # The question asks for a value (a price, a time...): bring the best sentence that states one,
+        # if it is still about the question.
+        stating = next((i for i in ranked if how.wants.search(candidates[i].text)), None)
+        if stating is not None and scores[stating] >= best - how.value_margin:
+            chosen.append(stating)
     picked = _with_list_items([candidates[i] for i in chosen], candidates, how.list_items)
     rank_of = {id(c): n for n, c in enumerate(support)}
     picked.sort(key=lambda s: (rank_of[id(s.chunk)], s.order))
@@ -210,15 +217,15 @@ def _repeats(a: Sentence, b: Sentence) -> bool:
     return len(wa & wb) / len(wa | wb) >= 0.8
 
 
-def render_cited(composition: Composition, number: dict[int, int] | None = None) -> str:
+def render_cited(composition: Composition, number: dict[str, int] | None = None) -> str:
     """Answer text with a citation marker after each claim, numbered as in `Composition.cited` (or by
-    `number`, chunk identity -> citation number, when several compositions share one source list)."""
+    `number`, chunk id -> citation number, when several compositions share one source list)."""
     if number is None:
-        number = {id(c): n for n, c in enumerate(composition.cited(), start=1)}
+        number = {c.chunk.id: n for n, c in enumerate(composition.cited(), start=1)}
     parts = []
     if composition.approved:
-        parts.append(f"{_approved_text(composition.approved)} [{number[id(composition.approved)]}]")
-    parts += [f"{_as_sentence(readable(s))} [{number[id(s.chunk)]}]" for s in composition.sentences]
+        parts.append(f"{_approved_text(composition.approved)} [{number[composition.approved.chunk.id]}]")
+    parts += [f"{_as_sentence(readable(s))} [{number[s.chunk.chunk.id]}]" for s in composition.sentences]
     return " ".join(parts)
 
 

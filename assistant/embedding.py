@@ -19,7 +19,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 BATCH_SIZE = 64
-CACHE_SIZE = 20_000  # sentence vectors kept for the composer (~30 MB)
+CACHE_SIZE = 20_000  # sentence vectors kept for the composer (~29 MiB)
 
 
 class Embedder:

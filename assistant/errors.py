@@ -22,10 +22,6 @@ class KnowledgeBaseError(DealAssistantError):
     """A knowledge-base version problem: nothing ingested yet, unknown version, nothing staged."""
 
 
-class UnknownClientError(DealAssistantError):
-    """A request names a client the knowledge base has never heard of."""
-
-
 class DatasetError(DealAssistantError):
     """A malformed eval dataset line."""
 
@@ -45,3 +41,22 @@ class DealFileError(DealAssistantError):
 
 class RestrictedError(DealAssistantError):
     """Something this audience may not see (pricing comparables outside an internal audience)."""
+
+
+class PlaybookError(DealAssistantError):
+    """A playbook file that cannot be used: broken YAML, a topic without its required fields, bad numbers."""
+
+    def __init__(self, source: str, reason: str, topic: str | None = None) -> None:
+        where = f"{source}: topic {topic!r}: " if topic else f"{source}: "
+        super().__init__(where + reason)
+        self.source = source
+        self.topic = topic
+        self.reason = reason
+
+
+class ReviewError(DealAssistantError):
+    """A draft SOW that cannot be reviewed (unsupported, unreadable, an output that would overwrite it)."""
+
+
+class LibraryError(DealAssistantError):
+    """An answer-library problem: a reviewed file not produced by Deal Assistant, an unusable library file."""

@@ -18,6 +18,7 @@ class DocType(StrEnum):
     OFFERING = "offering"
     SOW = "sow"
     RFP_ANSWER = "rfp-answer"
+    PLAYBOOK = "playbook"
     OTHER = "other"
 
 

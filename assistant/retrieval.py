@@ -23,8 +23,6 @@ from assistant.text import client_key
 from assistant.tuning import Tuning
 from assistant.versions import Registry
 
-RRF_K = 60
-
 
 @dataclass(frozen=True)
 class OpenVersion:
@@ -179,7 +177,7 @@ class Retriever:
         keyword = dict(
             version.catalog.keyword_search(query, self.candidates, scope.confidentiality, scope.client_keys)
         )
-        fused = fuse([sorted(dense, key=lambda c: -dense[c]), list(keyword)])
+        fused = fuse([sorted(dense, key=lambda c: -dense[c]), list(keyword)], self.tuning.rrf_k)
         missing = [cid for cid in fused if cid not in dense]
         if missing:
             vectors = version.collection.vectors(missing + [m + QUESTION_VECTOR_SUFFIX for m in missing])
@@ -210,10 +208,10 @@ class Retriever:
         return similarity + self.tuning.keyword_weight * keyword + self.tuning.rrf_weight * rrf
 
 
-def fuse(rankings: list[list[str]]) -> dict[str, float]:
+def fuse(rankings: list[list[str]], k: int = Tuning.rrf_k) -> dict[str, float]:
     """Reciprocal rank fusion of several rankings of ids, best first."""
     scores: dict[str, float] = {}
     for ranking in rankings:
         for rank, cid in enumerate(ranking):
-            scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank + 1)
     return dict(sorted(scores.items(), key=lambda kv: -kv[1]))

@@ -67,19 +67,23 @@ class Settings(BaseSettings):
     )
 
     # ---- Ingest limits (per knowledge file; a file over a limit fails alone with the reason) ----
-    max_file_mb: float = Field(50.0, gt=0, description="Largest knowledge file read at ingest.")
+    max_file_mb: float = Field(50.0, gt=0, description="Largest knowledge file read at ingest (MiB).")
     max_rows: int = Field(50_000, ge=1, description="Most spreadsheet/CSV rows holding a value, per file.")
     max_columns: int = Field(1_000, ge=1, description="Most used columns in one spreadsheet row.")
     max_chunks: int = Field(20_000, ge=1, description="Most chunks one file may produce.")
-    max_meta_kb: float = Field(16.0, gt=0, description="Largest metadata of one file, serialised as JSON.")
-    max_expanded_mb: float = Field(512.0, gt=0, description="Largest uncompressed size of a .docx/.xlsx.")
+    max_meta_kb: float = Field(
+        16.0, gt=0, description="Largest metadata of one file, serialised as JSON (KiB)."
+    )
+    max_expanded_mb: float = Field(
+        512.0, gt=0, description="Largest uncompressed size of a .docx/.xlsx (MiB)."
+    )
     max_expansion_ratio: float = Field(100.0, gt=1, description="Largest compression ratio of a member.")
-    ingest_worker_mb: float = Field(2048.0, gt=0, description="Memory one file's parsing may allocate.")
+    ingest_worker_mb: float = Field(2048.0, gt=0, description="Memory one file's parsing may allocate (MiB).")
     ingest_file_seconds: float = Field(300.0, gt=0, description="Time one file's parsing may take.")
     # ---- end of ingest limits ----
 
     # Questionnaires
-    questionnaire_max_mb: float = Field(10.0, gt=0, description="Largest questionnaire file accepted.")
+    questionnaire_max_mb: float = Field(10.0, gt=0, description="Largest questionnaire file accepted (MiB).")
     questionnaire_max_questions: int = Field(1000, ge=1, description="Most questions filled from one file.")
 
     # Deal desk (the business case and risk thresholds; README "Deal desk")
@@ -96,5 +100,19 @@ class Settings(BaseSettings):
         Decimal("0.25"), ge=0, description="SLA credits at the cap, as a share of annual GP, before a risk."
     )
 
+    # Answer library
+    library_db: Path | None = Field(
+        None, description="SQLite file of approved answers; <data_dir>/library.sqlite3 by default."
+    )
+    library_review_days: int = Field(
+        365, ge=1, description="A library row last reviewed longer ago than this is reported as stale."
+    )
+    library_channel: str | None = Field(
+        None, description="Slack channel id `/deal library` posts the health digest to (else where asked)."
+    )
+
     def feedback_path(self) -> Path:
         return self.feedback_db or self.data_dir / "feedback.sqlite3"
+
+    def library_path(self) -> Path:
+        return self.library_db or self.data_dir / "library.sqlite3"

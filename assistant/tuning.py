@@ -40,4 +40,5 @@ class Tuning:
     other_margin: float = 0.08  # sentences of other sections: only this close to the best one
     draft_margin: float = 0.3  # drafts read fuller from the anchor's section ...
     draft_other_margin: float = 0.25  # ... and from other sections
+    value_margin: float = 0.3  # a sentence stating the kind of value asked for joins from this far below
     list_items: int = 8  # items that follow a sentence ending in ":" (a lead-in to a list)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.catalog import Catalog
 from assistant.embedding import Embedder
 from assistant.settings import Settings
+from assistant.sizes import KIB, mib_bytes
 from assistant.store import ChromaConnection
 from assistant.tuning import Tuning
 from assistant.versions import Registry
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 
     from assistant.answering import Assistant
     from assistant.deals.policy import DealPolicy
+    from assistant.library import AnswerLibrary
+    from assistant.sow_review import Reviewer
     from ingest.pipeline import IngestReport, Progress
 
 log = logging.getLogger(__name__)
@@ -53,18 +56,18 @@ def run_ingest(
     load_embedder: Callable[[], Embedder] = shared_embedder,
 ) -> IngestReport:
     """Ingest a knowledge folder (default: the configured one) into a new live or staged version."""
-    from ingest.limits import MIB, IngestLimits
+    from ingest.limits import IngestLimits
     from ingest.pipeline import build_version
 
     limits = IngestLimits(  # the per-file budgets of the DEAL_MAX_* / DEAL_INGEST_* settings
-        max_file_bytes=int(settings.max_file_mb * MIB),
+        max_file_bytes=mib_bytes(settings.max_file_mb),
         max_rows=settings.max_rows,
         max_columns=settings.max_columns,
         max_chunks=settings.max_chunks,
-        max_meta_bytes=int(settings.max_meta_kb * 1024),
-        max_expanded_bytes=int(settings.max_expanded_mb * MIB),
+        max_meta_bytes=int(settings.max_meta_kb * KIB),
+        max_expanded_bytes=mib_bytes(settings.max_expanded_mb),
         max_expansion_ratio=int(settings.max_expansion_ratio),
-        worker_memory_bytes=int(settings.ingest_worker_mb * MIB),
+        worker_memory_bytes=mib_bytes(settings.ingest_worker_mb),
         file_seconds=settings.ingest_file_seconds,
     )
     return build_version(
@@ -154,6 +157,27 @@ def build_assistant(
     return Assistant(retriever, clock=clock, chat_model=chat_model, top_k=settings.top_k, tuning=tuning)
 
 
+def open_version_catalog(settings: Settings, version: str) -> Catalog | None:
+    """Read-only catalog of a version, or None when there is no such version (nothing staged, say)."""
+    from assistant.errors import KnowledgeBaseError
+
+    try:
+        return open_catalog(settings, version)
+    except KnowledgeBaseError:
+        return None
+
+
+def build_library(settings: Settings) -> AnswerLibrary:
+    """The answer library over the configured store and knowledge folder."""
+    from assistant.library import AnswerLibrary, LibraryStore
+
+    return AnswerLibrary(
+        LibraryStore(settings.library_path()),
+        settings.knowledge_dir,
+        lambda version: open_version_catalog(settings, version),
+    )
+
+
 def open_catalog(settings: Settings, version: str = "live") -> Catalog:
     """Read-only catalog of a version (for status and reports)."""
     return Catalog(open_registry(settings).resolve(version).catalog, readonly=True)
@@ -171,3 +195,32 @@ def deal_policy(settings: Settings) -> DealPolicy:
         concentration_limit=settings.concentration_limit,
         sla_gp_share_limit=settings.sla_gp_share_limit,
     )
+
+
+def build_sow_reviewer(
+    settings: Settings,
+    *,
+    version: str = "live",
+    playbook_dir: Path | None = None,
+    embedder: Embedder | None = None,
+) -> Reviewer:
+    """A SOW Reviewer: the playbook and past SOWs of a knowledge-base version (or a playbook folder given).
+
+    Without an ingested version (and with `playbook_dir`), it reviews without history.
+    """
+    from assistant.errors import KnowledgeBaseError
+    from assistant.sow_review import Reviewer, load_playbook, playbook_from_catalog, sow_chunks
+
+    try:
+        catalog: Catalog | None = open_catalog(settings, version)
+    except KnowledgeBaseError:
+        if playbook_dir is None:
+            raise
+        catalog = None
+    try:
+        playbook = load_playbook([playbook_dir]) if playbook_dir else playbook_from_catalog(catalog)
+        past = sow_chunks(catalog) if catalog is not None else {}
+    finally:
+        if catalog is not None:
+            catalog.close()
+    return Reviewer(playbook, embedder or shared_embedder(), past_sows=past)

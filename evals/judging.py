@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from assistant.errors import ConfigError
+from assistant.config_files import load_config_file
 from evals.metrics import ALL_METRICS, MetricValues, lower_is_better
 
 _EPSILON = 1e-9
@@ -43,14 +42,7 @@ def default_thresholds_path() -> Path:
 
 def load_thresholds(path: Path | None = None) -> Thresholds:
     """Read thresholds YAML (the packaged evals/thresholds.yaml by default)."""
-    path = path or default_thresholds_path()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return Thresholds.model_validate(raw)
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read thresholds ({e.strerror or e})") from e
-    except (yaml.YAMLError, ValidationError) as e:
-        raise ConfigError(f"{path}: invalid thresholds ({e})") from e
+    return load_config_file(path or default_thresholds_path(), Thresholds, "thresholds file")
 
 
 class MetricCheck(BaseModel):

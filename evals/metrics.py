@@ -93,11 +93,6 @@ def first_hit_rank(ranked_sources: Sequence[str], expected: Iterable[str]) -> in
     return None
 
 
-def reciprocal_rank(ranked_sources: Sequence[str], expected: Iterable[str]) -> float:
-    rank = first_hit_rank(ranked_sources, expected)
-    return 1.0 / rank if rank else 0.0
-
-
 def missing_terms(text: str, terms: Iterable[str]) -> list[str]:
     """Terms not found in text (case-insensitive substring match)."""
     folded = text.casefold()

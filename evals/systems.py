@@ -17,7 +17,6 @@ from evals.dataset import Case
 from evals.running import CaseResult, RunResult, System, run_cases
 
 SystemName = Literal["deal", "baseline"]
-SYSTEM_NAMES: tuple[SystemName, ...] = ("deal", "baseline")
 SYSTEM_LABELS: dict[str, str] = {"deal": "Deal Assistant", "baseline": "LangChain tutorial baseline"}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MIB = 1024 * 1024
+from assistant.sizes import KIB, MIB
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class IngestLimits:
     max_rows: int = 50_000  # spreadsheet / CSV rows holding a value, per file
     max_columns: int = 1_000  # used columns of one spreadsheet row
     max_chunks: int = 20_000
-    max_meta_bytes: int = 16 * 1024  # a file's merged metadata, serialised as JSON
+    max_meta_bytes: int = 16 * KIB  # a file's merged metadata, serialised as JSON
     max_expanded_bytes: int = 512 * MIB  # everything inside one .docx/.xlsx, uncompressed
     max_expansion_ratio: int = 100  # uncompressed/compressed, for archive members over 1 MiB
     worker_memory_bytes: int = 2048 * MIB  # what a parse may allocate on top of the worker's baseline

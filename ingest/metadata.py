@@ -25,11 +25,13 @@ _TOP_FOLDERS = {
     "offerings": DocType.OFFERING,
     "sows": DocType.SOW,
     "rfp-answers": DocType.RFP_ANSWER,
+    "playbook": DocType.PLAYBOOK,
 }
 DEFAULT_CONFIDENTIALITY = {
     DocType.OFFERING: Confidentiality.PUBLIC,
     DocType.RFP_ANSWER: Confidentiality.INTERNAL,
     DocType.SOW: Confidentiality.CONFIDENTIAL,
+    DocType.PLAYBOOK: Confidentiality.INTERNAL,
     DocType.OTHER: Confidentiality.INTERNAL,
 }
 _TEXT_KEYS = ("title", "client", "vertical", "offering", "owner")

@@ -174,7 +174,7 @@ def read_file(
         raise DocumentError(scanned.source, too_large(scanned.size, limits.max_file_bytes))
     doc_type = doc_type_for(scanned.source)
     if doc_type is DocType.OTHER:
-        where = "not under offerings/, sows/ or rfp-answers/, ingested as type 'other'"
+        where = "not under offerings/, sows/, rfp-answers/ or playbook/, ingested as type 'other'"
         warn(f"{shown_name(scanned.source)}: {where}")
     sidecar = load_sidecar(sidecar_path(scanned.path), scanned.source)
     parsed = read_document(scanned.path, scanned.source, limits)

@@ -447,6 +447,10 @@ class FakeSlack:
         view = body.get("view") or {}
         return {"view": {"id": "V" + self.next_ts().replace(".", ""), **view}}
 
+    def _m_views_update(self, body: dict[str, Any]) -> dict[str, Any]:
+        view = body.get("view") or {}
+        return {"view": {"id": body.get("view_id") or "V0", **view}}
+
     def _m_files_info(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             obj = self._state.files.get(str(body.get("file")))

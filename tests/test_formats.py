@@ -102,6 +102,7 @@ def test_suffix_is_matched_case_insensitively(tmp_path: Path, name: str) -> None
 
 def test_supported_suffixes_cover_every_format() -> None:
     expected = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".xlsx", ".csv"}
+    expected |= {".yaml", ".yml"}  # playbook/ only
     assert expected == SUPPORTED_SUFFIXES
 
 

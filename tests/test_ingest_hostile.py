@@ -131,7 +131,7 @@ def test_package_over_the_configured_expanded_size_fails(tmp_path: Path, embedde
     write_xlsx(write(root, "rfp-answers/library.xlsx", b"x"), {"Library": answer_library_rows()})
     report = ingest(tmp_path, root, embedder, max_expanded_mb=0.001)
     reason = reasons(report)["rfp-answers/library.xlsx"]
-    assert reason.startswith("too large: expands to ") and reason.endswith("(the limit is 1.02 KB)")
+    assert reason.startswith("too large: expands to ") and reason.endswith("(the limit is 1.02 KiB)")
 
 
 def test_yaml_alias_bomb_in_a_sidecar_fails_naming_the_sidecar(tmp_path: Path, embedder: Embedder) -> None:
@@ -155,7 +155,7 @@ def test_yaml_aliases_in_front_matter_are_refused(tmp_path: Path, embedder: Embe
 def test_file_over_the_parsing_memory_budget_fails_as_too_large(tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "kb"
     write(root, "offerings/envelopes.md", GOOD)
-    write(root, "offerings/huge.txt", ("Envelopes and inserts. " * 40 + "\n\n") * 30_000)  # ~28 MB
+    write(root, "offerings/huge.txt", ("Envelopes and inserts. " * 40 + "\n\n") * 30_000)  # ~26 MiB
     report = ingest(tmp_path, root, embedder, ingest_worker_mb=48)
     assert reasons(report) == {"offerings/huge.txt": "too large: reading it exhausted the parser's memory"}
     assert report.count("added") == 1
@@ -164,7 +164,7 @@ def test_file_over_the_parsing_memory_budget_fails_as_too_large(tmp_path: Path, 
 def test_file_over_the_parsing_time_budget_fails_as_too_large(tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "kb"
     write(root, "offerings/envelopes.md", GOOD)
-    write(root, "offerings/slow.txt", ("Envelopes and inserts. " * 40 + "\n\n") * 40_000)  # ~37 MB, seconds
+    write(root, "offerings/slow.txt", ("Envelopes and inserts. " * 40 + "\n\n") * 40_000)  # ~35 MiB, seconds
     report = ingest(tmp_path, root, embedder, ingest_file_seconds=1)
     assert reasons(report) == {"offerings/slow.txt": "too large: reading it took longer than 1 s"}
     assert report.count("added") == 1
@@ -272,7 +272,7 @@ def test_file_over_the_size_limit_fails_without_being_read(tmp_path: Path, embed
     write(root, "offerings/envelopes.md", GOOD)
     write(root, "offerings/big.md", "# Big\n\n" + "Words about envelopes. " * 60_000)
     report = ingest(tmp_path, root, embedder, max_file_mb=1)
-    assert reasons(report)["offerings/big.md"].startswith("too large (1.32 MB; the limit is 1 MB)")
+    assert reasons(report)["offerings/big.md"].startswith("too large (1.32 MiB; the limit is 1 MiB)")
     assert report.count("added") == 1
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,10 +16,12 @@ from assistant.embedding import Embedder
 from assistant.errors import KnowledgeBaseError
 from assistant.models import Request, Status
 from assistant.wiring import build_assistant, open_registry, run_ingest
+from evals.bench.chroma_server import chroma_server as run_chroma_server
 from tests.conftest import TODAY, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+INTERRUPTED_INGEST_CHILD = ROOT / "tests" / "interrupted_ingest_child.py"
 
 
 def write(root: Path, rel: str, text: str) -> None:
@@ -121,20 +122,20 @@ def test_interrupted_ingest_leaves_live_version_exactly_as_it_was(
     catalog_before = live.catalog.read_bytes()
 
     _big_tree(root)
+    ready = tmp_path / "first-batch-embedded"
     proc = subprocess.Popen(
-        [str(VENV_BIN / "deal-assistant"), "ingest", str(root)],
-        env={**os.environ, "DEAL_DATA_DIR": str(settings.data_dir)},
+        [sys.executable, str(INTERRUPTED_INGEST_CHILD), str(settings.data_dir), str(root), str(ready)],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    while not list(registry.root.glob(".building-*")) and time.monotonic() < deadline:
+    while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert list(registry.root.glob(".building-*")), "the ingest never started building"
-    time.sleep(1.0)  # well inside embedding 1500 chunks
+    assert ready.exists(), "the ingest never embedded its first batch"
+    assert list(registry.root.glob(".building-*")), "no version was being built"
     proc.send_signal(sig)
-    proc.wait(timeout=60)
+    assert proc.wait(timeout=60) != 0  # the child never finishes on its own: it was stopped mid-build
 
     assert (registry.root / "registry.json").read_bytes() == registry_before
     assert live.catalog.read_bytes() == catalog_before
@@ -144,43 +145,10 @@ def test_interrupted_ingest_leaves_live_version_exactly_as_it_was(
     assert report.version and not list(registry.root.glob(".building-*"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            str(VENV_BIN / "chroma"),
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            time.sleep(0.1)
-    try:
+    with run_chroma_server(tmp_path / "server") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_server_mode_ingests_and_answers_through_a_real_chroma_server(

@@ -95,7 +95,8 @@ def test_numbered_question_is_followed_by_its_answer_and_a_review_line(
     assert meta.startswith("Confidence: ")
     confidence = meta.removeprefix("Confidence: ").split(" ·")[0]
     assert confidence in {"high", "medium", "low"}
-    assert meta.endswith("Needs review: yes" if confidence == "low" else "Needs review: no")
+    review = "Needs review: yes" if confidence == "low" else "Needs review: no"
+    assert meta.endswith(review + " · Approved: ")
     assert "managed-print-mail" in meta
 
 
@@ -104,7 +105,7 @@ def test_list_numbered_question_the_knowledge_base_cannot_answer_gets_the_marker
 ) -> None:
     answer, meta = _after(paragraphs, MANDARIN)
     assert answer == [f"Answer: {NOT_FOUND_TEXT}"]
-    assert meta == "Confidence: not found · Sources: none · Needs review: yes"
+    assert meta == "Confidence: not found · Sources: none · Needs review: yes · Approved: "
 
 
 def test_only_the_three_questions_get_answers_not_headings_or_prose(run: Run, paragraphs: list[str]) -> None:
@@ -125,7 +126,8 @@ def test_question_table_response_cells_are_filled_and_the_section_row_kept(
     assert by_number["5.1"][2].startswith(_internal_draft(demo_assistant, CCM))
     assert by_number["5.2"][1] == DAYCARE
     assert (
-        by_number["5.2"][2] == f"{NOT_FOUND_TEXT}\nConfidence: not found · Sources: none · Needs review: yes"
+        by_number["5.2"][2]
+        == f"{NOT_FOUND_TEXT}\nConfidence: not found · Sources: none · Needs review: yes · Approved: "
     )
 
 

@@ -76,9 +76,9 @@ def test_answer_column_with_human_answers_is_kept_and_new_columns_are_added(
     _fill(path, tmp_path / "out.xlsx", demo_assistant)
     records = sheet_records(tmp_path / "out.xlsx", "Sheet", header_row=1)
     headers = [c.value for c in openpyxl.load_workbook(tmp_path / "out.xlsx")["Sheet"][1]]
-    assert headers == ["Question", "Answer", "Confidence", "Sources", "Needs review", "Answer"]
+    assert headers == ["Question", "Answer", "Confidence", "Sources", "Needs review", "Approved", "Answer"]
     ws = openpyxl.load_workbook(tmp_path / "out.xlsx")["Sheet"]
-    assert ws["F2"].value == "Yes, see attachment 3."
+    assert ws["G2"].value == "Yes, see attachment 3."
     assert ws["B2"].value and ws["B2"].value != "Yes, see attachment 3."
     assert all(r["Confidence"] in {"high", "medium", "low"} for r in records)
 
@@ -102,6 +102,7 @@ def test_sheet_with_formulas_gets_columns_after_the_last_one_so_formulas_stay_va
         "Confidence",
         "Sources",
         "Needs review",
+        "Approved",
     ]
     assert (ws["C2"].value, ws["C3"].value) == ("=B2*2", "=B3*2")
     assert ws["D2"].value and ws["E2"].value in {"high", "medium", "low"}
@@ -130,6 +131,7 @@ def test_question_cells_merged_across_columns_are_questions_but_row_wide_banners
         "Confidence",
         "Sources",
         "Needs review",
+        "Approved",
     ]
     assert filled["C3"].value and filled["D3"].value in {"high", "medium", "low"}
     assert filled["C2"].value is None

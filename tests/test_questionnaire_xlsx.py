@@ -29,7 +29,7 @@ from tests.questionnaire_builders import (
 )
 
 CLIENT = "Harbor Mutual"
-FILLED_COLUMNS = ("Response", "Confidence", "Sources", "Needs review")
+FILLED_COLUMNS = ("Response", "Confidence", "Sources", "Needs review", "Approved")
 
 
 @dataclass
@@ -138,17 +138,17 @@ def test_section_headers_and_blank_rows_are_left_alone(run: Run) -> None:
 
 def test_other_columns_keep_their_values_and_merged_banners_span_the_new_columns(run: Run) -> None:
     ws = openpyxl.load_workbook(run.output)["Security"]
-    assert ws["G4"].value == "Attach the latest report"
-    assert ws["G8"].value == "Required for our Shanghai office"
-    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:G1", "A3:G3"}
-    assert ws.column_dimensions["G"].width == 30
+    assert ws["H4"].value == "Attach the latest report"
+    assert ws["H8"].value == "Required for our Shanghai office"
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:H1", "A3:H3"}
+    assert ws.column_dimensions["H"].width == 30
 
 
 def test_question_column_found_by_content_gets_labelled_columns_beside_it(
     run: Run, demo_assistant: Assistant
 ) -> None:
     rows = sheet_records(run.output, "Services", header_row=1)
-    assert list(rows[0]) == ["Item", "Answer", "Confidence", "Sources", "Needs review", "Weight"]
+    assert list(rows[0]) == ["Item", "Answer", "Confidence", "Sources", "Needs review", "Approved", "Weight"]
     by_item = {r["Item"]: r for r in rows}
     assert by_item[PRINT_MAIL]["Answer"] == _expected(demo_assistant, PRINT_MAIL)[0]
     assert by_item[MAILROOM]["Answer"] == _expected(demo_assistant, MAILROOM)[0]

@@ -129,6 +129,7 @@ def print_status(settings: Settings, today: dt.date) -> bool:
         err_console.print(f"The live version cannot answer: {REBUILD_HINT}.", highlight=False, soft_wrap=True)
     elif state.live:
         print_overdue(Catalog(registry.paths(state.live).catalog, readonly=True), today)
+        print_library_health(settings, today)
     return not ({state.live, state.staged} & set(damaged))
 
 
@@ -182,6 +183,16 @@ def print_repair(result: RepairResult) -> None:
         console.print(f"history (for rollback): {', '.join(state.history)}")
     for name, reason in result.skipped.items():
         err_console.print(f"[yellow]skipped:[/] {name}: {reason}", highlight=False)
+
+
+def print_library_health(settings: Settings, today: dt.date) -> None:
+    """The answer library's findings and usage (the `library lint` digest), under the versions."""
+    from assistant.cli.library_commands import lint_report
+    from assistant.library import digest_text
+
+    console.print("[bold]Answer library[/] (`deal-assistant library lint` for the same report):")
+    digest = digest_text(lint_report(settings, today=today))
+    console.print(digest, markup=False, highlight=False, soft_wrap=True)
 
 
 def print_overdue(catalog: Catalog, today: dt.date) -> None:

@@ -12,9 +12,11 @@ from assistant.cli import (
     deal_commands,
     eval_commands,
     kb_commands,
+    library_commands,
     llm_commands,
     questionnaire_commands,
     slack_commands,
+    sow_commands,
 )
 from assistant.settings import Settings
 
@@ -47,6 +49,8 @@ for _module in (
     bench_commands,
     llm_commands,
     deal_commands,
+    sow_commands,
+    library_commands,
 ):
     _module.register(app)
 

@@ -19,8 +19,8 @@ from assistant.questionnaires import (
     read_questionnaire,
 )
 from assistant.questionnaires.writing import check_output
+from assistant.sizes import mib_bytes
 
-_MB = 1024 * 1024
 _REVIEW_SHOWN = 10
 
 
@@ -54,7 +54,7 @@ def questionnaire(
     with user_errors():
         found = read_questionnaire(
             path,
-            max_bytes=int(settings.questionnaire_max_mb * _MB),
+            max_bytes=mib_bytes(settings.questionnaire_max_mb),
             max_questions=settings.questionnaire_max_questions,
         )
         check_output(path, out_path)

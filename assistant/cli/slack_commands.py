@@ -36,19 +36,38 @@ def run_slack(
 ) -> None:
     """Run the Slack bot until interrupted."""
     # Imported here so that `deal-assistant --help` and the other commands need not load Slack and the models.
+    from assistant.cli.library_commands import lint_report
+    from assistant.library import digest_text
     from assistant.slack.app import build_bot, check_credentials
+    from assistant.slack.approving import LibraryHooks
     from assistant.slack.deal_desk import DealDesk
+    from assistant.slack.library_files import LibraryFileHandler
     from assistant.slack.questionnaire_filling import questionnaire_filler
     from assistant.slack.serving import HttpEndpoint, run_socket_mode
-    from assistant.wiring import build_assistant, deal_policy, open_catalog
+    from assistant.wiring import build_assistant, build_library, deal_policy, open_catalog
 
     settings = settings_of(ctx)
     with user_errors():
         check_credentials(settings, mode.value)
         core = build_assistant(settings)
+        from assistant.slack.sow_reviewing import review_router, sow_reviewer
+        from assistant.wiring import build_sow_reviewer
+
+        library = build_library(settings)
+        hooks = LibraryHooks(
+            library, digest=lambda: digest_text(lint_report(settings)), channel=settings.library_channel
+        )
         desk = DealDesk(deal_policy(settings), lambda: open_catalog(settings))
-        filler = desk.file_handler(questionnaire_filler(settings, core))
-        bot = build_bot(settings, core, file_handler=filler, text_handler=desk.reply_to_text)
+        reviewing = sow_reviewer(settings, lambda: build_sow_reviewer(settings))
+        questionnaires = LibraryFileHandler(
+            library,
+            questionnaire_filler(settings, core),
+            max_bytes=int(settings.questionnaire_max_mb * 1024 * 1024),
+        )
+        files = desk.file_handler(review_router(reviewing, questionnaires))
+        bot = build_bot(
+            settings, core, file_handler=files, text_handler=desk.reply_to_text, library=hooks
+        )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with user_errors():

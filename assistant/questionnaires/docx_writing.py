@@ -14,6 +14,7 @@ from docx.text.paragraph import Paragraph
 from assistant.questionnaires.docx_reading import row_cells
 from assistant.questionnaires.layout import (
     ANSWER,
+    APPROVED,
     CONFIDENCE,
     NEEDS_REVIEW,
     SOURCES,
@@ -29,7 +30,11 @@ _RESPONSE_WIDTH = Cm(7)
 
 
 def fill_document(questionnaire: DocumentQuestionnaire, fills: Sequence[Fill]) -> None:
-    """Write each question's fill into the document in memory (the caller saves it)."""
+    """Write each question's fill into the document in memory (the caller saves it).
+
+    Every answer ends with a line "Confidence: … · Sources: … · Needs review: … · Approved: ", where a
+    reviewer types yes to take the answer into the answer library.
+    """
     for question, fill in zip(questionnaire.questions, fills, strict=True):
         place = question.place
         if isinstance(place, ParagraphPlace):
@@ -58,6 +63,7 @@ def _write_meta(paragraph: Paragraph, fill: Fill) -> None:
     if fill.needs_review:
         review.bold = True
         review.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    paragraph.add_run(f" · {APPROVED}: ").italic = True
 
 
 def _write_after(question: Paragraph, fill: Fill) -> None:

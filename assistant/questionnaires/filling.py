@@ -75,7 +75,7 @@ def fill_questions(
         if progress:
             progress(done, total)
     fills = [fill_of[question_key(q.text)] for q in questionnaire.questions]
-    write_filled(questionnaire, fills, out_path)
+    write_filled(questionnaire, fills, out_path, client=client)
     labels = Counter(fill.confidence for fill in fills)
     return QuestionnaireSummary(
         source=questionnaire.path,
@@ -103,4 +103,11 @@ def fill_from(answer: Answer) -> Fill:
         return Fill(NOT_FOUND_TEXT, NOT_FOUND, (), needs_review=True)
     confidence = answer.confidence or Confidence.LOW
     sources = tuple(dict.fromkeys(f"{c.title} ({c.source})" for c in answer.citations))
-    return Fill(answer.answer.strip(), confidence.value, sources, needs_review=confidence is Confidence.LOW)
+    return Fill(
+        answer.answer.strip(),
+        confidence.value,
+        sources,
+        needs_review=confidence is Confidence.LOW,
+        paths=tuple(dict.fromkeys(c.source for c in answer.citations)),
+        chunk_ids=tuple(dict.fromkeys(c.chunk_id for c in answer.citations)),
+    )

@@ -14,7 +14,8 @@ ANSWER = "Answer"
 CONFIDENCE = "Confidence"
 SOURCES = "Sources"
 NEEDS_REVIEW = "Needs review"
-COLUMNS = (ANSWER, CONFIDENCE, SOURCES, NEEDS_REVIEW)
+APPROVED = "Approved"  # left empty: a reviewer marks the rows to take into the answer library
+COLUMNS = (ANSWER, CONFIDENCE, SOURCES, NEEDS_REVIEW, APPROVED)
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Fill:
     confidence: str  # "high", "medium", "low", "not found" or "restricted"
     sources: tuple[str, ...]
     needs_review: bool
+    paths: tuple[str, ...] = ()  # the cited documents' paths in the knowledge folder
+    chunk_ids: tuple[str, ...] = ()
 
     @property
     def review_text(self) -> str:

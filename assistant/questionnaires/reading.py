@@ -49,6 +49,11 @@ def read_questionnaire(path: Path, *, max_bytes: int, max_questions: int) -> Que
     return questionnaire
 
 
+def check_file(path: Path, max_bytes: int) -> str:
+    """The lower-case suffix of a usable .xlsx/.docx package; QuestionnaireError naming what is wrong."""
+    return _check_file(path, max_bytes)
+
+
 def _check_file(path: Path, max_bytes: int) -> str:
     """The lower-case suffix of a readable, non-empty, unprotected Office package within the size limit."""
     suffix = path.suffix.lower()

@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.errors import QuestionnaireError
 from assistant.questionnaires.docx_writing import fill_document
 from assistant.questionnaires.layout import Fill, Questionnaire, WorkbookQuestionnaire
+from assistant.questionnaires.marking import mark_document, mark_workbook
 from assistant.questionnaires.xlsx_writing import fill_workbook
 
 
@@ -32,14 +33,21 @@ def check_output(path: Path, out_path: Path) -> None:
         raise QuestionnaireError(f"{out_path.parent}: no such folder for the filled copy")
 
 
-def write_filled(questionnaire: Questionnaire, fills: Sequence[Fill], out_path: Path) -> None:
-    """Write the answers into the loaded questionnaire and save it as out_path, whole or not at all."""
+def write_filled(
+    questionnaire: Questionnaire, fills: Sequence[Fill], out_path: Path, *, client: str | None = None
+) -> None:
+    """Write the answers into the loaded questionnaire and save it as out_path, whole or not at all.
+
+    The copy carries a marker (see `marking`) so that `library import` can read the reviewed file back.
+    """
     check_output(questionnaire.path, out_path)
     if isinstance(questionnaire, WorkbookQuestionnaire):
-        fill_workbook(questionnaire, fills)
+        columns = fill_workbook(questionnaire, fills)
+        mark_workbook(questionnaire, fills, columns, client=client)
         save = questionnaire.workbook.save
     else:
         fill_document(questionnaire, fills)
+        mark_document(questionnaire, fills, client=client)
         save = questionnaire.document.save
     _save_atomically(save, out_path)
 

@@ -11,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from assistant.errors import QuestionnaireError
 from assistant.questionnaires.layout import (
     ANSWER,
+    APPROVED,
     CONFIDENCE,
     NEEDS_REVIEW,
     SOURCES,
@@ -42,6 +43,7 @@ _META_HEADERS = {
     "sources": SOURCES,
     "needs review": NEEDS_REVIEW,
     "review": NEEDS_REVIEW,
+    "approved": APPROVED,
 }
 
 

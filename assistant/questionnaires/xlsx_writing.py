@@ -1,4 +1,4 @@
-"""Writes answers into a workbook: Answer, Confidence, Sources and Needs review columns per question sheet."""
+"""Writes answers into a workbook: Answer, Confidence, Sources, Needs review and (empty) Approved columns."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from assistant.questionnaires.layout import (
     ANSWER,
+    APPROVED,
     COLUMNS,
     CONFIDENCE,
     NEEDS_REVIEW,
@@ -22,16 +23,20 @@ from assistant.questionnaires.layout import (
     WorkbookQuestionnaire,
 )
 
-_WIDTHS = {ANSWER: 70.0, CONFIDENCE: 12.0, SOURCES: 45.0, NEEDS_REVIEW: 13.0}
+_WIDTHS = {ANSWER: 70.0, CONFIDENCE: 12.0, SOURCES: 45.0, NEEDS_REVIEW: 13.0, APPROVED: 11.0}
 _CELL_LIMIT = 32_767  # Excel's maximum characters per cell
 _REVIEW_FILL = PatternFill("solid", fgColor="FFC7CE")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def fill_workbook(questionnaire: WorkbookQuestionnaire, fills: Sequence[Fill]) -> None:
-    """Write each question's fill into the workbook in memory (the caller saves it)."""
+def fill_workbook(questionnaire: WorkbookQuestionnaire, fills: Sequence[Fill]) -> dict[str, dict[str, int]]:
+    """Write each question's fill into the workbook in memory (the caller saves it).
+
+    Returns the columns written per sheet (label -> column), for the marker the import reads back.
+    """
     wb = questionnaire.workbook
     rows_of: dict[int, list[tuple[int, Fill]]] = {}
+    placed: dict[str, dict[str, int]] = {}
     for question, fill in zip(questionnaire.questions, fills, strict=True):
         assert isinstance(question.place, SheetPlace)
         rows_of.setdefault(id(question.place.layout), []).append((question.place.row, fill))
@@ -42,6 +47,8 @@ def fill_workbook(questionnaire: WorkbookQuestionnaire, fills: Sequence[Fill]) -
         _write_headers(ws, layout, columns, first_row=min(row for row, _ in entries))
         for row, fill in entries:
             _write_row(ws, ws.cell(row, layout.question_col), columns, fill)
+        placed[layout.sheet] = columns
+    return placed
 
 
 def _place_columns(ws: Worksheet, layout: SheetLayout) -> dict[str, int]:
@@ -140,11 +147,15 @@ def _write_row(ws: Worksheet, question: Cell, columns: dict[str, int], fill: Fil
         CONFIDENCE: fill.confidence,
         SOURCES: "\n".join(fill.sources),
         NEEDS_REVIEW: fill.review_text,
+        APPROVED: "",
     }
     for label, col in columns.items():
         cell = ws.cell(question.row, col)
         cell._style = copy(question._style)
-        _set_text(cell, values[label])
+        if label == APPROVED:
+            cell.value = None
+        else:
+            _set_text(cell, values[label])
         cell.alignment = _WRAP
         if label == NEEDS_REVIEW and fill.needs_review:
             cell.fill = _REVIEW_FILL

@@ -1,4 +1,27 @@
 """The Slack edge: a slack-bolt app that answers and drafts in threads over the answering core.
 
-`assistant.slack.app.build_bot` assembles it; `assistant.slack.serving` runs it over HTTP or Socket Mode.
+`build_bot` assembles it (a `SlackBot`); `HttpEndpoint` serves it over HTTP, `run_socket_mode` over
+Socket Mode. The names resolve on first use, so importing one Slack module does not load them all.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assistant.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from assistant.slack.app import SlackBot, build_bot
+    from assistant.slack.serving import HttpEndpoint, run_socket_mode
+
+__all__ = ["HttpEndpoint", "SlackBot", "build_bot", "run_socket_mode"]
+
+__getattr__, __dir__ = lazy_exports(
+    globals(),
+    {
+        "HttpEndpoint": "assistant.slack.serving",
+        "SlackBot": "assistant.slack.app",
+        "build_bot": "assistant.slack.app",
+        "run_socket_mode": "assistant.slack.serving",
+    },
+)

@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from assistant.errors import ConfigError
 from assistant.settings import Settings
+from assistant.slack.approving import Approvals, LibraryHooks, register_approvals
 from assistant.slack.audience import Asker, AudienceResolver, load_channels
 from assistant.slack.conversation import parse_command, plain_text
 from assistant.slack.deliveries import SeenDeliveries
@@ -101,11 +102,13 @@ def build_bot(
     download_seconds: float = DOWNLOAD_SECONDS,
     file_workers: int = FILE_WORKERS,
     text_handler: TextHandler | None = None,
+    library: LibraryHooks | None = None,
 ) -> SlackBot:
     """Build the Bolt app over the answering core (calls Slack's auth.test to check the token).
 
     `download_seconds` bounds each file download as a whole; `file_workers` is how many messages with
-    files are worked on at once, besides the `slack_workers` answering questions.
+    files are worked on at once, besides the `slack_workers` answering questions. With `library`, internal
+    answers carry "Approve" / "Edit & approve" and `/deal library` posts the library's health digest.
     """
     web = web_client(settings)
     resolver = AudienceResolver(web, load_channels(settings.slack_channels_file))
@@ -124,6 +127,7 @@ def build_bot(
         file_workers=file_workers,
         downloader=downloader,
         text_handler=text_handler,
+        offer_approval=library is not None,
     )
     interactions = Interactions(web, store, experts, resolver)
     # Listeners only acknowledge and queue, so a burst of events is acknowledged without waiting on answers.
@@ -140,6 +144,9 @@ def build_bot(
         listeners.shutdown()
         replier.close()
         raise ConfigError(f"Slack did not accept SLACK_BOT_TOKEN at {web.base_url}: {e}") from e
+    if library is not None:  # before the general `/deal` listener, which takes every text
+        approvals = Approvals(web, interactions, resolver, library)
+        register_approvals(app, approvals, clicker_of=_clicker, home_of=_home)
     _register(app, replier, interactions)
     return SlackBot(app=app, replier=replier, interactions=interactions, store=store, listeners=listeners)
 
@@ -187,15 +194,7 @@ def _register_command(app: App, replier: Replier) -> None:
             ack(text=help_message.text, blocks=help_message.blocks)
             return
         ack(text="⏳ Working on it: the answer will appear in a thread here.")
-        home_team, home_enterprise = _home(context)
-        asker = Asker(
-            channel=command["channel_id"],
-            user=command["user_id"],
-            is_dm=str(command.get("channel_id", "")).startswith("D"),
-            user_team=command.get("user_team_id") or command.get("team_id"),
-            home_team=home_team,
-            home_enterprise=home_enterprise,
-        )
+        asker = Asker.of_command(command, _home(context))
         job = Job(asker=asker, text=text, source="command", thread_ts="", bot_user_id=context.bot_user_id)
         replier.accept_command(job, command.get("response_url"))
 

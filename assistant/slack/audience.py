@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from assistant.errors import ConfigError
+from assistant.config_files import load_config_file
 from assistant.models import Audience
 
 log = logging.getLogger(__name__)
@@ -50,14 +49,7 @@ def load_channels(path: Path | None) -> dict[str, ChannelSetting]:
     """Read the channels YAML file (`channels: {C123: {client: ..., audience: external}}`)."""
     if path is None:
         return {}
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return ChannelsFile.model_validate(raw).channels
-    except OSError as e:
-        raise ConfigError(f"cannot read the Slack channels file {path}: {e.strerror or e}") from e
-    except (yaml.YAMLError, ValidationError) as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ConfigError(f"invalid Slack channels file {path}: {first}") from e
+    return load_config_file(path, ChannelsFile, "Slack channels file").channels
 
 
 @dataclass(frozen=True)
@@ -70,6 +62,19 @@ class Asker:
     user_team: str | None = None  # the asking user's team, when the payload says
     home_team: str | None = None  # the team the bot is installed in (auth.test)
     home_enterprise: str | None = None  # its Enterprise Grid organisation, if any (auth.test)
+
+    @classmethod
+    def of_command(cls, command: dict[str, Any], home: tuple[str | None, str | None]) -> Asker:
+        """Who ran a slash command, and where; `home` is the bot's (team, enterprise) from auth.test."""
+        channel = str(command.get("channel_id", ""))
+        return cls(
+            channel=channel,
+            user=str(command.get("user_id", "")),
+            is_dm=channel.startswith("D"),
+            user_team=command.get("user_team_id") or command.get("team_id"),
+            home_team=home[0],
+            home_enterprise=home[1],
+        )
 
 
 @dataclass(frozen=True)

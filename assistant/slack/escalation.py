@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import ConfigError
+from assistant.config_files import load_config_file
 from assistant.models import Answer, Confidence, Status
 from assistant.slack.rendering import escape
 
@@ -52,14 +51,7 @@ def load_experts(path: Path | None) -> Experts:
     """Read the experts YAML file (`owners: {"Dana Reyes": U123}`, `fallback: S0DEALDESK`)."""
     if path is None:
         return Experts()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return Experts.model_validate(raw)
-    except OSError as e:
-        raise ConfigError(f"cannot read the Slack experts file {path}: {e.strerror or e}") from e
-    except (yaml.YAMLError, ValidationError) as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ConfigError(f"invalid Slack experts file {path}: {first}") from e
+    return load_config_file(path, Experts, "Slack experts file")
 
 
 def needs_expert(answer: Answer) -> bool:

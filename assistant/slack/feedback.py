@@ -6,17 +6,14 @@ not-found questions are kept); a rating is one row per answer and person, the la
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from assistant.models import Answer, Status
+from assistant.sqlite_store import SqliteStore
 
 Rating = Literal["up", "down"]
 
@@ -87,35 +84,22 @@ class FeedbackRecord:
     created_at: str
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class FeedbackStore:
+class FeedbackStore(SqliteStore):
     """Answers and ratings in one SQLite file; safe to use from the bot's worker threads."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], dt.datetime] = _utc_now) -> None:
-        self.path = path
-        self._clock = clock
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
-            db.row_factory = sqlite3.Row
-            with db:
-                yield db
-
-    def _now(self) -> str:
-        return self._clock().isoformat(timespec="seconds")
+    schema = _SCHEMA
 
     def log_answer(self, answer: Answer, *, user: str, channel: str, thread_ts: str) -> int:
         """Log an answer about to be posted; returns the id its buttons carry."""
         owner = answer.retrieved[0].chunk.meta.owner if answer.retrieved else None
         sources = [
-            {"number": c.number, "title": c.title, "source": c.source, "section": c.section}
+            {
+                "number": c.number,
+                "title": c.title,
+                "source": c.source,
+                "section": c.section,
+                "chunk_id": c.chunk_id,
+            }
             for c in answer.citations
         ]
         with self._connect() as db:
@@ -191,6 +175,22 @@ class FeedbackStore:
         with self._connect() as db:
             rows = db.execute("SELECT * FROM feedback ORDER BY id").fetchall()
         return [_feedback(r) for r in rows]
+
+    def citations(self) -> list[tuple[str, str, str | None]]:
+        """Every source cited by a logged answer and every rating on one: (signal, source, chunk id).
+
+        The signal is "cited", "up" or "down"; the library's usage counts are made from these.
+        """
+        with self._connect() as db:
+            answers = db.execute("SELECT sources FROM answers").fetchall()
+            ratings = db.execute("SELECT rating, sources FROM feedback").fetchall()
+        out: list[tuple[str, str, str | None]] = []
+        for signal, rows in (("cited", [("cited", r["sources"]) for r in answers]), ("rated", ratings)):
+            for row in rows:
+                kind = row[0] if signal == "rated" else "cited"
+                for source in json.loads(row[1]):
+                    out.append((str(kind), str(source.get("source", "")), source.get("chunk_id")))
+        return out
 
     def eval_cases(self) -> list[dict[str, Any]]:
         """Thumbs-down and not-found items as eval cases (eval dataset JSONL shape), one per question.

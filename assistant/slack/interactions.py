@@ -81,6 +81,10 @@ class Interactions:
         )
         self._web.chat_postMessage(channel=record.channel_id, thread_ts=record.thread_ts, text=text)
 
+    def authorised(self, value: str, clicker: Asker) -> AnswerRecord | None:
+        """The answer a click is about, if the clicker may act on it there; else tell them why not."""
+        return self._authorised(value, clicker)
+
     def _authorised(self, value: str, clicker: Asker) -> AnswerRecord | None:
         """The answer a click is about, if the clicker may act on it there; else tell them why not."""
         answer_id = _id(value)

@@ -18,6 +18,8 @@ FALLBACK_LIMIT = 12000  # fallback text kept per message (Slack truncates far be
 FEEDBACK_UP = "feedback_up"
 FEEDBACK_DOWN = "feedback_down"
 ESCALATE = "escalate"
+APPROVE = "library_approve"
+EDIT_APPROVE = "library_edit_approve"
 REASON_VIEW = "feedback_reason"
 REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
@@ -151,18 +153,24 @@ def answer_blocks(answer: Answer) -> list[dict[str, Any]]:
     return blocks
 
 
-def answer_actions(record_id: str, *, offer_expert: bool) -> dict[str, Any]:
-    """The buttons under every answer: thumbs up / down, and "Ask an expert" when it is weak."""
+def answer_actions(record_id: str, *, offer_expert: bool, offer_approval: bool = False) -> dict[str, Any]:
+    """The buttons under every answer: thumbs up / down, "Ask an expert" when it is weak, and
+    "Approve" / "Edit & approve" (into the answer library) where only our own people see it."""
     elements = [
         _button("👍 Helpful", FEEDBACK_UP, record_id),
         _button("👎 Not helpful", FEEDBACK_DOWN, record_id),
     ]
     if offer_expert:
         elements.append(_button("🙋 Ask an expert", ESCALATE, record_id, style="primary"))
+    if offer_approval:
+        elements.append(_button("✅ Approve", APPROVE, record_id))
+        elements.append(_button("✏️ Edit & approve", EDIT_APPROVE, record_id))
     return {"type": "actions", "block_id": "answer_actions", "elements": elements}
 
 
-def render_answer(answer: Answer, *, record_id: str, offer_expert: bool) -> list[SlackMessage]:
+def render_answer(
+    answer: Answer, *, record_id: str, offer_expert: bool, offer_approval: bool = False
+) -> list[SlackMessage]:
     """An answer as one or more messages (50 blocks each at most); buttons close the last one."""
     content = answer_blocks(answer)
     per_message = BLOCKS_LIMIT - 1  # room for the actions block
@@ -171,7 +179,7 @@ def render_answer(answer: Answer, *, record_id: str, offer_expert: bool) -> list
     for i, group in enumerate(groups):
         blocks = list(group)
         if i == len(groups) - 1:
-            blocks.append(answer_actions(record_id, offer_expert=offer_expert))
+            blocks.append(answer_actions(record_id, offer_expert=offer_expert, offer_approval=offer_approval))
         text = escape(answer.shown_text()) if i == 0 else _fallback(group)
         messages.append(SlackMessage(text=text[:FALLBACK_LIMIT], blocks=blocks))
     return messages

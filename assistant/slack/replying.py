@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from assistant.errors import DealAssistantError
-from assistant.models import Answer, Audience, Request, Turn
+from assistant.models import Answer, Audience, Request, Status, Turn
 from assistant.slack.audience import Asker, AudienceResolver, Placement
 from assistant.slack.conversation import Intent, history_from_replies, parse_command, parse_intent
 from assistant.slack.downloading import FileDownloader
@@ -86,9 +86,11 @@ class Replier:
         file_workers: int = FILE_WORKERS,
         downloader: FileDownloader | None = None,
         text_handler: TextHandler | None = None,
+        offer_approval: bool = False,
     ) -> None:
         self._text_handler = text_handler
         self._web = web
+        self._offer_approval = offer_approval  # the answer library is wired: internal answers can be approved
         self._core = core
         self._resolver = resolver
         self._store = store
@@ -183,7 +185,8 @@ class Replier:
                 job.asker.channel,
                 ", ".join(placement.reasons),
             )
-        if job.files and self._file_handler is not None:
+        review_command = job.source == "command" and job.text.lower().startswith("review")  # /deal review
+        if (job.files or review_command) and self._file_handler is not None:
             self._file_handler(self._file_message(job, placement))
             return
         if self._text_handler and (handled := self._text_handler(job.text, placement)) is not None:
@@ -211,7 +214,20 @@ class Replier:
         record_id = self._store.log_answer(
             answer, user=job.asker.user, channel=job.asker.channel, thread_ts=job.thread_ts
         )
-        self._finish(job, render_answer(answer, record_id=str(record_id), offer_expert=needs_expert(answer)))
+        approvable = (
+            self._offer_approval
+            and placement.audience is Audience.INTERNAL
+            and answer.status is Status.ANSWERED
+        )
+        self._finish(
+            job,
+            render_answer(
+                answer,
+                record_id=str(record_id),
+                offer_expert=needs_expert(answer),
+                offer_approval=approvable,
+            ),
+        )
 
     def _history(self, job: Job) -> list[Turn]:
         if not job.in_thread or job.message_ts is None:

@@ -14,11 +14,10 @@ from assistant.catalog import Catalog
 from assistant.embedding import BATCH_SIZE, Embedder
 from assistant.models import Audience
 from assistant.settings import Settings
+from assistant.sizes import mib_bytes
 from assistant.wiring import build_assistant, open_registry, run_ingest
 from evals.bench.measuring import peak_rss_mib, rss_mib
 from ingest.pipeline import vector_entries
-
-_MB = 1024 * 1024
 
 
 def vector_texts(settings: Settings) -> list[str]:
@@ -86,7 +85,7 @@ def questionnaire_job(settings: Settings, path: Path, out_path: Path, client: st
     ready = rss_mib(os.getpid())
     found = read_questionnaire(
         path,
-        max_bytes=int(settings.questionnaire_max_mb * _MB),
+        max_bytes=mib_bytes(settings.questionnaire_max_mb),
         max_questions=settings.questionnaire_max_questions,
     )
     start = time.perf_counter()

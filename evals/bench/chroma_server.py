@@ -1,7 +1,8 @@
-"""A real `chroma run` server on an ephemeral loopback port, started and stopped by the benchmark."""
+"""A real `chroma run` server on an ephemeral loopback port: the one launcher of the bench and the tests."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -44,6 +45,7 @@ def chroma_server(path: Path) -> Iterator[str]:
         cwd=path,  # Chroma reads ./.env: not the caller's
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     )
     try:
         _wait_until_up(server, path, url)

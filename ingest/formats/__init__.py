@@ -14,6 +14,7 @@ from .guards import shown_name, strip_controls
 from .html import read_html
 from .markdown import read_markdown, read_plain_text
 from .pdf import read_pdf
+from .playbook import read_playbook
 from .tabular import read_csv, read_xlsx
 
 
@@ -31,6 +32,8 @@ _READERS: dict[str, Reader] = {
     ".docx": read_docx,
     ".xlsx": read_xlsx,
     ".csv": read_csv,
+    ".yaml": read_playbook,  # playbook/*.yaml only; refused elsewhere
+    ".yml": read_playbook,
 }
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)

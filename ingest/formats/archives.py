@@ -10,8 +10,10 @@ import io
 import zipfile
 from pathlib import Path
 
+from assistant.sizes import MIB, describe_size
+
 # Members smaller than this are not ratio-checked: tiny parts (styles, blank sheets) compress extremely well.
-RATIO_FLOOR_BYTES = 1024 * 1024
+RATIO_FLOOR_BYTES = MIB
 
 
 class ArchiveError(ValueError):
@@ -42,11 +44,3 @@ def check_archive(data: bytes | Path, *, max_expanded_bytes: int, max_ratio: flo
             f"too large: expands to {describe_size(expanded)} uncompressed "
             f"(the limit is {describe_size(max_expanded_bytes)})"
         )
-
-
-def describe_size(count: int) -> str:
-    """A byte count for people: "3.1 GB", "16 KB", "512 bytes"."""
-    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
-        if count >= size:
-            return f"{count / size:.3g} {unit}"
-    return f"{count} bytes"

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from assistant.errors import DocumentError
+from assistant.sizes import describe_size
 
 from ..limits import IngestLimits
-from .archives import ArchiveError, check_archive, describe_size
+from .archives import ArchiveError, check_archive
 
 # An OLE compound file: a password-protected Office file, or a legacy .doc/.xls.
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -1,0 +1,98 @@
+"""Question analysis: parts, kinds, the value asked for, and the names a question cannot do without."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.questions import (
+    COUNT,
+    MONEY,
+    PERCENT,
+    TIME,
+    asked_text,
+    asks_for_client_names,
+    is_specific,
+    kind_of,
+    question_parts,
+    salient_terms,
+    value_asked,
+)
+
+
+def test_a_message_with_two_questions_has_two_parts() -> None:
+    parts = question_parts("Where are your plants? And what did you guarantee the county?")
+    assert [p.text for p in parts] == ["Where are your plants?", "And what did you guarantee the county?"]
+
+
+def test_a_trailing_remark_is_not_a_question_of_its_own() -> None:
+    parts = question_parts("which towns house our presses? want the whole list for a slide")
+    assert len(parts) == 1
+
+
+def test_a_second_clause_asking_something_else_is_split() -> None:
+    parts = question_parts("State whether you are FedRAMP authorized, and list the certifications you hold.")
+    assert len(parts) == 2 and parts[1].text.startswith("list")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Can you produce bills with bar codes?", "yes_no"),
+        ("client wants refund checks. doable?", "yes_no"),
+        ("how many envelopes a day can one clerk open", "quantity"),
+        ("which cities are our plants in", "list"),
+        ("Describe your disaster recovery approach.", "description"),
+    ],
+)
+def test_kind_of_question(question: str, kind: str) -> None:
+    assert kind_of(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "pattern"),
+    [
+        ("what per-bill rate did we sign them at?", MONEY),
+        ("what share of staff transfer to us?", PERCENT),
+        ("how fast do statements go out?", TIME),
+        ("how many named users at minimum?", COUNT),
+        ("Describe your archive.", None),
+    ],
+)
+def test_the_value_a_question_asks_for(question: str, pattern: object) -> None:
+    assert value_asked(question) is pattern
+
+
+def test_salient_terms_are_names_not_ordinary_words() -> None:
+    question = "can Relay push campaigns over WhatsApp or USPS Informed Delivery, on 11x17 sheets?"
+    terms = salient_terms(question)
+    assert {"WhatsApp", "USPS", "Informed Delivery", "11x17"} <= set(terms)
+    assert not {"push", "campaigns", "Relay", "sheets"} & set(terms)
+
+
+def test_plain_acronyms_years_and_decades_are_not_salient() -> None:
+    assert salient_terms("what SLA do we give in the RFP for 2026, like in the 1980s?") == []
+
+
+def test_standard_numbers_and_plural_acronyms_are_salient() -> None:
+    assert "22301" in salient_terms("are we certified to ISO 22301?")
+    assert "CRMs" in salient_terms("which CRMs does it hook into?")
+
+
+def test_a_quoted_question_inside_a_request_is_what_is_asked() -> None:
+    text = "Draft our answer to question 3.4: 'Describe your turnaround for monthly member statements.'"
+    assert asked_text(text) == "Describe your turnaround for monthly member statements."
+    assert asked_text("payer sends 'coverage denied' letters - cutoff?") == (
+        "payer sends 'coverage denied' letters - cutoff?"
+    )
+
+
+def test_questions_asking_for_client_names() -> None:
+    assert asks_for_client_names("Which electric utilities do you bill for? Names please")
+    assert asks_for_client_names("Which healthcare clients use your mailroom?")
+    assert not asks_for_client_names("what postage savings do your clients usually see?")
+
+
+def test_specific_questions_point_at_a_deal() -> None:
+    assert is_specific("CCDR-2024-117 termination for convenience notice period")
+    assert is_specific("who's our account manager on the credit union deal")
+    assert not is_specific("how fast do statements go out")
