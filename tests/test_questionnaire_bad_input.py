@@ -138,8 +138,8 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
 
 def test_file_over_the_configured_size_is_refused(tmp_path: Path) -> None:
     path = build_rfp_workbook(tmp_path / "big.xlsx")
-    size = f"{path.stat().st_size / 1024:.3g} KB"
-    expected = f"big.xlsx is {size}; the limit is 2.05 KB"
+    size = f"{path.stat().st_size / 1024:.3g} KiB"
+    expected = f"big.xlsx is {size}; the limit is 2.05 KiB"
     _assert_refused(tmp_path, path, [], expected, {"DEAL_QUESTIONNAIRE_MAX_MB": "0.002"})
 
 

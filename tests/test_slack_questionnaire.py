@@ -297,7 +297,7 @@ def test_file_over_the_configured_size_limit_is_refused_before_download(
     ts = h.mention("fill this in for Harbor Mutual", files=[attach(fake, source)])
     reply = h.answer(SALES, ts)
 
-    assert "big.xlsx is" in reply["text"] and "the limit is 1.02 KB" in reply["text"]
+    assert "big.xlsx is" in reply["text"] and "the limit is 1.02 KiB" in reply["text"]
     assert fake.calls_to("file_download") == []
     assert fake.uploaded() == {}
 

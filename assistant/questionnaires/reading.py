@@ -12,6 +12,7 @@ from assistant.errors import QuestionnaireError
 from assistant.questionnaires.docx_reading import find_document_questions
 from assistant.questionnaires.layout import Questionnaire
 from assistant.questionnaires.xlsx_reading import find_workbook_questions
+from assistant.sizes import describe_size
 from ingest.formats.archives import ArchiveError, check_archive
 
 SUPPORTED = (".xlsx", ".docx")
@@ -21,7 +22,6 @@ _MAIN_PART = {".xlsx": "xl/workbook.xml", ".docx": "word/document.xml"}
 _KIND = {".xlsx": "an Excel workbook", ".docx": "a Word document"}
 _MAX_EXPANSION = 50  # the package may expand to this many times the file size limit, in all
 _MAX_MEMBER_RATIO = 100  # a member over 1 MiB expanding more than this is refused as a zip bomb
-_MB = 1024 * 1024
 
 
 def read_questionnaire(path: Path, *, max_bytes: int, max_questions: int) -> Questionnaire:
@@ -67,7 +67,8 @@ def _check_file(path: Path, max_bytes: int) -> str:
     if size == 0:
         raise QuestionnaireError(f"{path.name} is empty")
     if size > max_bytes:
-        raise QuestionnaireError(f"{path.name} is {_size(size)}; the limit is {_size(max_bytes)}")
+        limit = describe_size(max_bytes)
+        raise QuestionnaireError(f"{path.name} is {describe_size(size)}; the limit is {limit}")
     with path.open("rb") as f:
         head = f.read(len(_ZIP_MAGIC))
     if head.startswith(_OLE_MAGIC):
@@ -91,14 +92,9 @@ def _check_package(path: Path, suffix: str, max_bytes: int) -> None:
     if _MAIN_PART[suffix] not in names:
         raise QuestionnaireError(f"{path.name} is corrupt: it is not {_KIND[suffix]}")
     if expanded > max_bytes * _MAX_EXPANSION:
-        raise QuestionnaireError(f"{path.name} expands to {_size(expanded)}, too large to open")
+        raise QuestionnaireError(f"{path.name} expands to {describe_size(expanded)}, too large to open")
     try:  # the same zip-bomb check as ingest
         check_archive(path, max_expanded_bytes=max_bytes * _MAX_EXPANSION, max_ratio=_MAX_MEMBER_RATIO)
     except ArchiveError as e:
         raise QuestionnaireError(f"{path.name} is {e}") from e
 
-
-def _size(count: int) -> str:
-    if count >= _MB:
-        return f"{count / _MB:.3g} MB"
-    return f"{count / 1024:.3g} KB" if count >= 1024 else f"{count} bytes"

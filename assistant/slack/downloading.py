@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.errors import DealAssistantError
+from assistant.sizes import describe_size
 
 DOWNLOAD_SECONDS = 60.0  # total time one download may take (a Settings field should override it)
 MAX_REDIRECTS = 5
@@ -183,4 +184,4 @@ class FileDownloader:
 
 
 def _too_large(name: str, max_bytes: int) -> DealAssistantError:
-    return DealAssistantError(f"{name} is larger than {max_bytes / 1_000_000:.0f} MB")
+    return DealAssistantError(f"{name} is larger than {describe_size(max_bytes)}")

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.errors import DealAssistantError
 from assistant.models import Audience
+from assistant.sizes import describe_size
 from assistant.slack.downloading import FileDownloader, FileHosts
 from assistant.slack.rendering import SlackMessage, render_text
 
@@ -70,7 +71,7 @@ class FileMessage:
         if not url:
             raise DealAssistantError(f"{name}: Slack gave no download link for this file")
         if max_bytes is not None and int(file.get("size") or 0) > max_bytes:
-            raise DealAssistantError(f"{name} is larger than {max_bytes / 1_000_000:.0f} MB")
+            raise DealAssistantError(f"{name} is larger than {describe_size(max_bytes)}")
         downloader = self.downloader or FileDownloader(
             self.web.token or "", FileHosts.for_api(self.web.base_url)
         )

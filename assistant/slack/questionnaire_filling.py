@@ -30,6 +30,7 @@ from assistant.questionnaires import (
     read_questionnaire,
 )
 from assistant.settings import Settings
+from assistant.sizes import MIB, describe_size
 from assistant.slack.conversation import split_client
 from assistant.slack.files import FileMessage
 from assistant.slack.rendering import PLACEHOLDER_PREFIX, escape, render_text
@@ -41,7 +42,6 @@ PROGRESS_STEP = 0.1  # share of the drafting between two progress updates
 PROGRESS_SECONDS = 3.0  # least time between two progress updates
 QUIET_SECONDS = 30.0  # most time without an update while drafting goes on
 
-_MB = 1024 * 1024
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _UNSAFE_NAME = re.compile(r"[^\w .()+,-]+")
 _SUPPORTED_TEXT = " or ".join(SUPPORTED)
@@ -137,14 +137,15 @@ class QuestionnaireFiller:
     def _check_size(self, file: dict[str, Any], name: str) -> None:
         size = int(file.get("size") or 0)
         if size > self._max_bytes:
-            raise QuestionnaireError(f"{name} is {_size(size)}; the limit is {_size(self._max_bytes)}")
+            limit = describe_size(self._max_bytes)
+            raise QuestionnaireError(f"{name} is {describe_size(size)}; the limit is {limit}")
 
 
 def questionnaire_filler(settings: Settings, core: DraftsForClients) -> QuestionnaireFiller:
     """The FileHandler the bot runs with, under the configured size and question limits."""
     return QuestionnaireFiller(
         core,
-        max_bytes=int(settings.questionnaire_max_mb * _MB),
+        max_bytes=int(settings.questionnaire_max_mb * MIB),
         max_questions=settings.questionnaire_max_questions,
     )
 
@@ -253,11 +254,6 @@ def _audience_note(audience: Audience) -> str:
         return " (external audience here: answers from public documents only)"
     return ""
 
-
-def _size(count: int) -> str:
-    if count >= _MB:
-        return f"{count / _MB:.3g} MB"
-    return f"{count / 1024:.3g} KB" if count >= 1024 else f"{count} bytes"
 
 
 def _error(e: SlackApiError) -> str:

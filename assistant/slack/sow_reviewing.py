@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from assistant.errors import DealAssistantError
 from assistant.models import Audience
 from assistant.settings import Settings
+from assistant.sizes import MIB
 from assistant.slack.files import FileHandler, FileMessage
 from assistant.slack.rendering import PLACEHOLDER_PREFIX, escape
 from assistant.sow_review import DRAFT_SUFFIXES, Colour, Review, Reviewer, summary_line, write_commented_copy
@@ -27,7 +28,6 @@ from assistant.sow_review import DRAFT_SUFFIXES, Colour, Review, Reviewer, summa
 log = logging.getLogger(__name__)
 
 MAX_RED_SHOWN = 8
-_MB = 1024 * 1024
 _ASKS_FOR_REVIEW = re.compile(
     r"^\s*(?:/deal\s+)?review\b|\breview\b.{0,40}\b(?:sow|statement of work)\b", re.I
 )
@@ -110,7 +110,7 @@ def review_router(reviewing: FileHandler, otherwise: FileHandler | None) -> File
 
 def sow_reviewer(settings: Settings, reviewer: Callable[[], Reviewer]) -> SowReviewer:
     """The SOW review handler under the configured file size limit."""
-    return SowReviewer(reviewer, max_bytes=int(settings.questionnaire_max_mb * _MB))
+    return SowReviewer(reviewer, max_bytes=int(settings.questionnaire_max_mb * MIB))
 
 
 def _first_draft(message: FileMessage) -> dict[str, Any]:
