@@ -12,17 +12,24 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from assistant.access import forbidden_clients, mentions_any, name_pattern, partial_name_pattern, scope_for
+from assistant.assembling import (
+    CONFIDENCE_ORDER,
+    PartResult,
+    interleaved,
+    not_found_answer,
+    paragraph,
+    restricted_message,
+    unique_chunks,
+    verdict,
+)
 from assistant.composing import (
     Composition,
     Selecting,
     Selection,
-    keyword_overlap,
-    render_cited,
-    render_prose,
     select_sentences,
 )
 from assistant.freshness import (
@@ -66,27 +73,8 @@ Mode = Literal["ask", "draft"]
 _FOLLOW_UP = re.compile(
     r"^(what|how)\s+about\b|^(and|also|same|ok|okay)\b|\b(it|that|those|this|them|they)\b", re.I
 )
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|cannot|can't|doesn't|don't|isn't|aren't|won't|neither|nor)\b", re.I
-)
 _REFERS_BACK = re.compile(r"\b(?:there|they|them|their|it|its|that|those|he|she)\b", re.I)
-_CONFIDENCE_ORDER = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
 
-
-@dataclass
-class PartResult:
-    """How one question of a message was answered."""
-
-    part: QuestionPart
-    status: Status
-    composition: Composition | None = None
-    confidence: Confidence | None = None
-    message: str = ""  # for a part that is not answered: what to say instead
-    notes: list[str] = field(default_factory=list)
-    visible: list[ScoredChunk] = field(default_factory=list)
-    support: list[ScoredChunk] = field(default_factory=list)
-    missing_terms: list[str] = field(default_factory=list)
-    score: float | None = None  # the evidence score (similarity plus coverage bonus)
 
 
 @dataclass(frozen=True)
@@ -231,7 +219,7 @@ class Assistant:
         answers_kind = wants is None or any(wants.search(t) for t in shown)
         result.confidence = self._confidence(composition, score, approved is not None, answers_kind)
         result.notes = replaced + [self._superseded_note(s, support) for s in selection.superseded]
-        result.message = _verdict(part, selection, approved)
+        result.message = verdict(part, selection, approved)
         return result
 
     def _limit(self, context: Context) -> int:
@@ -341,7 +329,7 @@ class Assistant:
     def _assemble(self, context: Context, results: list[PartResult]) -> Answer:
         request, mode = context.request, context.mode
         answered = [r for r in results if r.status is Status.ANSWERED]
-        visible = _unique(_interleaved([r.visible for r in results]))
+        visible = unique_chunks(interleaved([r.visible for r in results]))
         base = Answer(
             mode=mode,
             question=request.question,
@@ -355,16 +343,16 @@ class Assistant:
             if any(r.status is Status.RESTRICTED for r in results):
                 refusal = {"status": Status.RESTRICTED, "answer": restricted_message(request)}
                 return base.model_copy(update=refusal)
-            return self._not_found(base, results)
+            return not_found_answer(base, results)
         compositions = [r.composition for r in answered if r.composition]
-        cited = _unique([c for comp in compositions for c in comp.cited()])
+        cited = unique_chunks([c for comp in compositions for c in comp.cited()])
         number = {c.chunk.id: n for n, c in enumerate(cited, start=1)}
         paragraphs: list[str] = []
         for r in results:
-            paragraphs.append(self._paragraph(context, r, number, len(results) > 1))
+            paragraphs.append(paragraph(context.mode, r, number, len(results) > 1))
         citations = [self._citation(i + 1, s) for i, s in enumerate(cited)]
         notes = self._client_notes(request) + [n for r in answered for n in r.notes]
-        confidence = min((r.confidence for r in answered if r.confidence), key=_CONFIDENCE_ORDER.__getitem__)
+        confidence = min((r.confidence for r in answered if r.confidence), key=CONFIDENCE_ORDER.__getitem__)
         if len(answered) < len(results) and confidence is Confidence.HIGH:
             confidence = Confidence.MEDIUM
         return base.model_copy(
@@ -376,39 +364,6 @@ class Assistant:
                 "evidence": min((r.score for r in answered if r.score is not None), default=None),
             }
         )
-
-    def _paragraph(self, context: Context, r: PartResult, number: dict[str, int], several: bool) -> str:
-        if r.status is Status.ANSWERED and r.composition is not None:
-            if context.mode == "draft":
-                body = render_prose(r.composition)
-            else:
-                body = render_cited(r.composition, number)
-            return f"{r.message}{body}" if r.message else body
-        if r.status is Status.RESTRICTED:
-            return "The rest of the question can't be answered here." if several else ""
-        if r.missing_terms:
-            return f"The knowledge base does not mention {_listed(r.missing_terms)}."
-        return f"The knowledge base does not say: {r.part.text.rstrip('?')}?" if several else ""
-
-    def _not_found(self, base: Answer, results: list[PartResult]) -> Answer:
-        missing = _unique_text([t for r in results for t in r.missing_terms])
-        nearest: list[str] = []
-        for r in results:
-            for s in r.visible:
-                if s.chunk.meta.title not in nearest:
-                    nearest.append(s.chunk.meta.title)
-        nearest = nearest[:3]
-        if missing:
-            text = f"The knowledge base does not mention {_listed(missing)}."
-        else:
-            text = "The knowledge base does not answer this."
-        if nearest:
-            text += " Nearest documents: " + "; ".join(nearest) + "."
-        if base.mode == "draft":
-            text = "No approved answer: needs an expert. " + text
-        scores = [r.score for r in results if r.score is not None]
-        update = {"status": Status.NOT_FOUND, "answer": text, "nearest": nearest}
-        return base.model_copy(update={**update, "evidence": max(scores) if scores else None})
 
     def _client_notes(self, request: Request) -> list[str]:
         """Say so when the named client has no documents (internal audiences only: to a guest it would
@@ -447,58 +402,6 @@ def _names_forbidden(s: ScoredChunk, guard: re.Pattern[str] | None) -> bool:
     c = s.chunk
     shown = "\n".join(p for p in (c.text, c.meta.title, c.heading_path, c.sheet or "", c.source) if p)
     return mentions_any(shown.replace("-", " ").replace("_", " "), guard) or mentions_any(shown, guard)
-
-
-def _verdict(part: QuestionPart, selection: Selection, approved: ScoredChunk | None) -> str:
-    """ "Yes: " or "No: " before a yes/no answer, only where the source itself says so."""
-    if part.kind != "yes_no":
-        return ""
-    lead = approved.chunk.text.split("\nA:", 1)[-1].strip() if approved else ""
-    if not lead and selection.anchor is not None:
-        lead = selection.anchor.text
-    if approved is None and selection.anchor is not None and selection.anchor.chunk.chunk.kind == "qa":
-        lead = selection.anchor.chunk.chunk.text.split("\nA:", 1)[-1].strip()
-    opening = lead.lstrip("*_ ").split(None, 1)[0].strip(",.:;!").lower() if lead.strip() else ""
-    if opening in ("yes", "no"):
-        return ""  # the source opens with its own verdict, shown as written
-    if selection.anchor is not None and _NEGATION.search(selection.anchor.text) and keyword_overlap(
-        part.text, selection.anchor.text
-    ) >= 0.5:
-        return "No: "
-    return ""
-
-
-def _listed(terms: list[str]) -> str:
-    quoted = [f'"{t}"' for t in terms]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
-
-
-def _interleaved(lists: list[list[ScoredChunk]]) -> list[ScoredChunk]:
-    """Round-robin over the parts' chunk lists, so every part's best evidence comes early."""
-    out: list[ScoredChunk] = []
-    for i in range(max((len(x) for x in lists), default=0)):
-        out += [x[i] for x in lists if i < len(x)]
-    return out
-
-
-def _unique(chunks: list[ScoredChunk]) -> list[ScoredChunk]:
-    return list({c.chunk.id: c for c in reversed(chunks)}.values())[::-1]
-
-
-def _unique_text(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def restricted_message(request: Request) -> str:
-    if request.audience is Audience.EXTERNAL:
-        return (
-            "This is covered only in internal or client-confidential documents, which can't be shared in "
-            "a channel with external guests. Ask in an internal channel or a DM."
-        )
-    return (
-        f"This is covered only in another client's confidential documents, which can't be used for "
-        f"{request.client}."
-    )
 
 
 def retrieval_query(request: Request) -> str:
