@@ -172,3 +172,47 @@ def test_slash_deal_library_posts_the_digest_in_a_thread(harness: BotHarness) ->
     parent = next(p for p in posts if "Answer library health" in p.body["text"])
     digest = [p for p in posts if p.body.get("thread_ts") and "no findings" in p.body["text"]]
     assert parent.body["channel"] == SALES and digest, [p.body["text"] for p in posts]
+
+
+def test_a_reviewed_questionnaire_attached_with_approve_these_answers_is_imported(
+    fake: FakeSlack, settings: Settings, demo_assistant: Assistant, library: AnswerLibrary, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    from assistant.models import Audience
+    from assistant.questionnaires import fill_questionnaire
+    from assistant.slack.library_files import LibraryFileHandler
+    from tests.questionnaire_builders import SOC2, build_rfp_workbook
+
+    filled = tmp_path / "reviewed.xlsx"
+    fill_questionnaire(
+        build_rfp_workbook(tmp_path / "rfp.xlsx"),
+        filled,
+        client="Harbor Mutual",
+        audience=Audience.INTERNAL,
+        answerer=demo_assistant,
+        max_questions=100,
+        max_bytes=10 * 1024 * 1024,
+    )
+    wb = openpyxl.load_workbook(filled)
+    ws = wb["Security"]
+    row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, 2).value == SOC2)
+    ws.cell(row, 3).value = "Yes. We hold a SOC 2 Type II report, renewed every year."
+    ws.cell(row, 7).value = "yes"
+    wb.save(filled)
+
+    handler = LibraryFileHandler(library, None, max_bytes=10 * 1024 * 1024)
+    h = BotHarness(fake, settings, demo_assistant, file_handler=handler)
+    try:
+        file = fake.add_file("F0REVIEWED", filled.name, filled.read_bytes())
+        ts = h.mention("approve these answers", channel=SALES, files=[file])
+        h.settle()
+        thread = fake.thread(SALES, ts)
+    finally:
+        h.close()
+    [entry] = library.store.entries()
+    assert (entry.question, entry.origin) == (SOC2, "questionnaire")
+    assert entry.answer.startswith("Yes. We hold a SOC 2 Type II report"), "the reviewer's text is taken"
+    assert entry.approved_by == "U0ALICE"
+    assert any("✅" in m.get("text", "") for m in thread)
+    assert {r["question"] for r in rows(settings.knowledge_dir / entry.file)} == {SOC2}
