@@ -55,6 +55,7 @@ from assistant.questions import (
     asked_text,
     asks_for_client_names,
     is_specific,
+    numbers_in,
     question_parts,
     salient_terms,
     value_asked,
@@ -247,11 +248,17 @@ class Assistant:
         )
         embed = self.retriever.embedder.embed_cached
         selection = select_sentences(part.text, retrieval.vector, support, embed, how, newer)
+        # An approved answer is reused only for the same question: close in meaning, and every number
+        # the question states ("SOC 1", "ISO 27701") is in the row ("SOC 2" is another certification).
+        asked_numbers = numbers_in(part.text)
         approved = next(
             (
                 s
                 for s in support
-                if s.chunk.kind == "qa" and s.similarity >= cal.approved_min and s.chunk.source not in newer
+                if s.chunk.kind == "qa"
+                and s.similarity >= cal.approved_min
+                and s.chunk.source not in newer
+                and asked_numbers <= numbers_in(s.chunk.text)
             ),
             None,
         )

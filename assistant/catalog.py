@@ -183,6 +183,17 @@ class Catalog:
         with self._lock:
             return self._document_frequency(" ".join(terms))
 
+    def near_frequency(self, first: str, second: str, distance: int = 2) -> int:
+        """Chunks where `second` stands within `distance` tokens of `first` ("ISO/IEC 27001" for
+        "ISO 27001"; "SOC 2" is not "SOC 1")."""
+        a, b = keyword_terms(first), keyword_terms(second)
+        if not a or not b:
+            return 0
+        query = f"NEAR({_quoted(' '.join(a))} {_quoted(' '.join(b))}, {distance})"
+        with self._lock:
+            row = self._db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (query,))
+            return int(row.fetchone()[0])
+
     def _selective(self, terms: list[str]) -> list[str]:
         """Drop terms that match a large share of a large corpus (the rarest one is always kept).
 

@@ -39,7 +39,7 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’&./-]*")
 _PLAIN_ACRONYMS = frozenset(
     """
     RFP RFI RFQ RFPS SOW SOWS SLA SLAS KPI KPIS FAQ HQ ASAP FYI OK US USA UK EU CEO CFO CIO CTO COO IT PM AM
-    ET CT MT PT EST CST PST EDT CDT PDT ID IDS FTE FTES YOY ROI TCO QA TBD NA PDF PDFS
+    ET CT MT PT EST CST PST EDT CDT PDT ID IDS FTE FTES YOY ROI TCO QA TBD NA PDF PDFS II III IV VI
     """.split()  # noqa: SIM905
 )
 _DECADE = re.compile(r"^(?:19|20)?\d0'?s$")
@@ -64,6 +64,8 @@ _SPECIFIC = re.compile(
 _CODE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+$")
 
 
+_DESIGNATION = re.compile(r"([A-Z]{2,6})[ -](\d+)\b(?![-,.]?\d)")
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _QUOTED = re.compile(r"""(^|[\s:(])['"‘“](.+?)['"’”](?=$|[\s.,;:)?!])""")
 
 
@@ -97,6 +99,11 @@ def asked_text(text: str) -> str:
     quoted = [m.group(2) for m in _QUOTED.finditer(text)]
     longest = max(quoted, key=len, default="")
     return longest.strip() if len(_WORD.findall(longest)) >= 5 else text
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers a text states ("SOC 1", "5 million", "99.9%"), as written, without separators."""
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
 def kind_of(text: str) -> QuestionKind:
@@ -179,6 +186,9 @@ def salient_terms(text: str) -> list[str]:
             bare = re.sub(r"['’]s$", "", word)
             if bare and _is_name_like(bare):
                 found.setdefault(bare, None)
+        designation = _DESIGNATION.match(text, m.start())
+        if designation and designation.group(1).upper() not in _PLAIN_ACRONYMS:
+            found.setdefault(f"{designation.group(1)} {designation.group(2)}", None)  # "SOC 1", "ISO 27701"
         word = raw.strip("'’.,-")
         capitalised = word[:1].isupper() and word[1:].islower() and len(word) > 2 and "'" not in word
         if capitalised and not starts_sentence and "/" not in raw:

@@ -125,8 +125,16 @@ class Retriever:
         return self.source.current().supersessions
 
     def term_frequency(self, phrase: str) -> int:
-        """How many chunks of the whole knowledge base contain `phrase` (stemmed, as the keyword index)."""
-        return self.source.current().catalog.phrase_frequency(phrase)
+        """How many chunks of the whole knowledge base contain `phrase` (stemmed, as the keyword index).
+
+        A designation (an acronym and its number, "SOC 1") counts where the number stands right after
+        the acronym, within a word or two ("ISO/IEC 27001" for "ISO 27001").
+        """
+        catalog = self.source.current().catalog
+        name, _, number = phrase.rpartition(" ")
+        if name and number[:1].isdigit() and name.isupper():
+            return catalog.near_frequency(name, number)
+        return catalog.phrase_frequency(phrase)
 
     def client_of(self, term: str) -> str | None:
         """The client whose document best matches `term` (e.g. a SOW number), None if no client's does."""

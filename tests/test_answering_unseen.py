@@ -83,6 +83,13 @@ def kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator
         },
         "# Onboarding\n\nA new client's onboarding takes 6 weeks from signature.\n",
     )
+    (root / "rfp-answers").mkdir(parents=True, exist_ok=True)
+    (root / "rfp-answers" / "library.csv").write_text(
+        "question,answer\n"
+        '"Do you have a SOC 2 Type II report?",'
+        '"Yes. Our SOC 2 Type II report covers every hosted platform."\n',
+        encoding="utf-8",
+    )
     _doc(
         root,
         "offerings/case-study-acme.md",
@@ -203,3 +210,11 @@ def test_general_questions_read_general_documents_and_client_questions_their_sow
     theirs = kb.ask(Request(question=question, client=ACME))
     assert "same business day" in theirs.answer
     assert "sows/acme-sow.md" in [c.source for c in theirs.citations]
+
+
+def test_an_approved_answer_about_another_designation_is_not_reused(kb: Assistant) -> None:
+    same = kb.ask(Request(question="Do you have a SOC 2 Type II report?"))
+    assert same.answer.startswith("Yes. Our SOC 2 Type II report"), "the row answers its own question"
+    other = kb.ask(Request(question="Do you provide a SOC 1 Type II report?"))
+    assert other.status is Status.NOT_FOUND, "SOC 2 is not SOC 1"
+    assert '"SOC 1"' in other.answer

@@ -13,6 +13,7 @@ from assistant.questions import (
     asks_for_client_names,
     is_specific,
     kind_of,
+    numbers_in,
     question_parts,
     salient_terms,
     value_asked,
@@ -96,3 +97,15 @@ def test_specific_questions_point_at_a_deal() -> None:
     assert is_specific("CCDR-2024-117 termination for convenience notice period")
     assert is_specific("who's our account manager on the credit union deal")
     assert not is_specific("how fast do statements go out")
+
+
+def test_an_acronym_with_its_number_is_one_designation() -> None:
+    assert "SOC 1" in salient_terms("Do you provide a SOC 1 Type II report?")
+    assert "ISO 27701" in salient_terms("do we hold ISO 27701 on top of 27001?")
+    versions = salient_terms("are we PCI DSS 4.0 compliant?")
+    assert not any(" " in t for t in versions), "versions vary in writing (4.0, v4.0)"
+    assert salient_terms("CCDR-2024-117 notice period") == ["CCDR-2024-117"]
+
+
+def test_numbers_in_a_text() -> None:
+    assert numbers_in("SOC 1, 99.9% and 1,000 pieces") == {"1", "99.9", "1000"}
