@@ -20,7 +20,7 @@ from assistant.chat_model import bounded, model_label, redact
 from assistant.freshness import review_notes
 from assistant.grounding import CITATION, abbreviations_in, initialisms, reply_sentences, sentence_problem
 from assistant.injection import looks_like_injection
-from assistant.models import Answer, Citation, Request, ScoredChunk, Status
+from assistant.models import Answer, Citation, Confidence, Request, ScoredChunk, Status
 from assistant.reply_cleaning import NOT_FOUND_TOKEN, is_abstention, letter_problem, without_letter_formulas
 
 if TYPE_CHECKING:
@@ -141,14 +141,44 @@ def generate_answer(
         log.warning("chat model failed, using the offline composer: %s: %s", type(e).__name__, redact(str(e)))
         return offline.model_copy(update={"fallback_reason": f"the model call failed ({type(e).__name__})"})
     if is_abstention(text):
-        log.info("chat model found no answer in the sources; keeping the offline answer")
-        return offline.model_copy(update={"fallback_reason": "chat model found no answer in the sources"})
+        return abstained(offline)
     text = without_letter_formulas(text)
     problem = check_output(text, sources, guard, forbidden_clients)
     if problem:
         log.warning("chat model answer rejected (%s); using the offline composer", problem)
         return offline.model_copy(update={"fallback_reason": problem})
     return _accepted(chat_model, offline, text, sources, cite)
+
+
+def abstained(offline: Answer) -> Answer:
+    """The model says the sources do not answer: that is evidence too.
+
+    Weak offline evidence (confidence low, or none) makes the result `not_found`; strong offline evidence
+    (high or medium) stands, one confidence step lower, since the two disagree.
+    """
+    if offline.confidence in (Confidence.HIGH, Confidence.MEDIUM):
+        lower = Confidence.MEDIUM if offline.confidence is Confidence.HIGH else Confidence.LOW
+        log.info("chat model found no answer in the sources; the offline answer stands, confidence lowered")
+        reason = "the model found no answer in the sources; the offline answer stands with lower confidence"
+        return offline.model_copy(update={"confidence": lower, "fallback_reason": reason})
+    log.info("chat model found no answer in the sources and the offline evidence is weak: not found")
+    nearest = list(dict.fromkeys(c.title for c in offline.citations))[:3]
+    text = "The knowledge base does not answer this."
+    if nearest:
+        text += " Nearest documents: " + "; ".join(nearest) + "."
+    if offline.mode == "draft":
+        text = "No approved answer: needs an expert. " + text
+    return offline.model_copy(
+        update={
+            "status": Status.NOT_FOUND,
+            "answer": text,
+            "citations": [],
+            "confidence": None,
+            "nearest": nearest,
+            "notes": [n for n in offline.notes if n.startswith("No documents for the client")],
+            "fallback_reason": "the model found no answer in the sources and the offline evidence was weak",
+        }
+    )
 
 
 def _accepted(

@@ -22,6 +22,7 @@ from assistant.models import (
     Answer,
     Chunk,
     Citation,
+    Confidence,
     Confidentiality,
     DocType,
     DocumentMeta,
@@ -267,3 +268,23 @@ def test_a_failed_call_is_retried_the_configured_number_of_times() -> None:
 
     reply = bounded(FlakyModel(messages=iter([])), timeout=5, retries=1).invoke("hi")
     assert reply.content == "ok" and len(calls) == 2
+
+
+def abstaining(offline: Answer) -> Answer:
+    return generate_answer(fake("NOT_IN_KNOWLEDGE_BASE"), request(), offline, [scored(MAIL)], None, citation)
+
+
+def test_the_models_abstention_with_weak_offline_evidence_is_not_found() -> None:
+    offline = offline_answer().model_copy(update={"confidence": Confidence.LOW})
+    answer = abstaining(offline)
+    assert answer.status is Status.NOT_FOUND and answer.confidence is None
+    assert answer.answer.startswith("The knowledge base does not answer this.") and not answer.citations
+    assert "offline evidence was weak" in (answer.fallback_reason or "")
+
+
+def test_the_models_abstention_against_strong_offline_evidence_lowers_confidence() -> None:
+    for strong, lowered in ((Confidence.HIGH, Confidence.MEDIUM), (Confidence.MEDIUM, Confidence.LOW)):
+        offline = offline_answer().model_copy(update={"confidence": strong})
+        answer = abstaining(offline)
+        assert answer.status is Status.ANSWERED and answer.answer == OFFLINE_TEXT
+        assert answer.confidence is lowered and "lower confidence" in (answer.fallback_reason or "")
