@@ -87,6 +87,7 @@ class Context:
     scope: Scope
     guard: re.Pattern[str] | None
     prior: Prior
+    client_names: re.Pattern[str] | None  # every client name (known, and the request's): never "unknown"
 
 
 class Assistant:
@@ -124,7 +125,8 @@ class Assistant:
     def _respond(self, request: Request, mode: Mode) -> Answer:
         known = self.known_clients()
         guard = name_pattern(forbidden_clients(request, known))
-        context = Context(request, mode, scope_for(request), guard, self._prior(request, known))
+        names = name_pattern([c for c in [*known, request.client] if c])
+        context = Context(request, mode, scope_for(request), guard, self._prior(request, known), names)
         query = retrieval_query(request)
         asked = asked_text(query)
         parts = question_parts(asked) if query == request.question else [question_parts(asked)[0]]
@@ -136,7 +138,7 @@ class Assistant:
             if context_restricted:
                 results.append(PartResult(part, Status.RESTRICTED))  # "...Alderbrook's. How many are there?"
             else:
-                results.append(self._answer_part(context, part, known, results[-1].part if results else None))
+                results.append(self._answer_part(context, part, results[-1].part if results else None))
         answer = self._assemble(context, results)
         if self.chat_model is not None and answer.status is Status.ANSWERED and len(results) == 1:
             from assistant.generating import generate_answer
@@ -166,7 +168,7 @@ class Assistant:
         return Prior(client_key(about) if about else None, self.tuning.client_prior, general)
 
     def _answer_part(
-        self, context: Context, part: QuestionPart, known: list[str], previous: QuestionPart | None = None
+        self, context: Context, part: QuestionPart, previous: QuestionPart | None = None
     ) -> PartResult:
         """One question of the message; `previous` is the one before it, read with it when this one
         refers back ("... and what's the longest an insurer could stretch it?")."""
@@ -183,11 +185,10 @@ class Assistant:
             for s in retrieval.chunks
             if s.chunk.doc_type is not DocType.PLAYBOOK and not _names_forbidden(s, context.guard)
         ]
-        names = name_pattern([c for c in [*known, request.client] if c])
         unknown = [
             t
             for t in salient_terms(part.text)
-            if not mentions_any(t, names) and self.retriever.term_frequency(t) == 0
+            if not mentions_any(t, context.client_names) and self.retriever.term_frequency(t) == 0
         ]
         result = PartResult(part, Status.NOT_FOUND, visible=visible, missing_terms=unknown)
         if unknown or not visible or visible[0].similarity < cal.retrieval_floor:

@@ -38,6 +38,18 @@ COMMON_TERM_MIN_DOCS = 2000  # a term must match more chunks than this ...
 COMMON_TERM_SHARE = 0.10  # ... and more than this share of them to be left out of a keyword query
 
 
+def _scope_filter(
+    confidentiality: tuple[str, ...] | None, client_keys: tuple[str, ...] | None, prefix: str = ""
+) -> tuple[str, list[Any]]:
+    """The SQL that limits chunks to a scope (None: that part unrestricted), and its parameters."""
+    sql, params = "", []
+    for column, values in (("confidentiality", confidentiality), ("client_key", client_keys)):
+        if values is not None:
+            sql += f" AND {prefix}{column} IN ({','.join('?' * len(values))})"
+            params += list(values)
+    return sql, params
+
+
 def _quoted(term: str) -> str:
     return '"' + term.replace('"', "") + '"'
 
@@ -242,13 +254,9 @@ class Catalog:
             "SELECT c.id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
             " WHERE chunks_fts MATCH ?"
         )
-        params: list[Any] = [match]
-        if confidentiality is not None:
-            sql += f" AND c.confidentiality IN ({','.join('?' * len(confidentiality))})"
-            params += list(confidentiality)
-        if client_keys is not None:
-            sql += f" AND c.client_key IN ({','.join('?' * len(client_keys))})"
-            params += list(client_keys)
+        where, scope_params = _scope_filter(confidentiality, client_keys, "c.")
+        sql += where
+        params: list[Any] = [match, *scope_params]
         sql += " ORDER BY s LIMIT ?"
         params.append(k)
         with self._lock:
@@ -264,13 +272,8 @@ class Catalog:
         """Every table chunk (one row per line: pricing, volumes, service levels) within a scope,
         in source and document order; None leaves that part of the scope unrestricted."""
         sql = "SELECT data FROM chunks WHERE json_extract(data, '$.kind') = 'table'"
-        params: list[Any] = []
-        if confidentiality is not None:
-            sql += f" AND confidentiality IN ({','.join('?' * len(confidentiality))})"
-            params += list(confidentiality)
-        if client_keys is not None:
-            sql += f" AND client_key IN ({','.join('?' * len(client_keys))})"
-            params += list(client_keys)
+        where, params = _scope_filter(confidentiality, client_keys)
+        sql += where
         sql += " ORDER BY source, position"
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
