@@ -76,6 +76,27 @@ _FOLLOW_UP = re.compile(
 )
 _REFERS_BACK = re.compile(r"\b(?:there|they|them|their|it|its|that|those|he|she)\b", re.I)
 
+TextSink = Callable[[str], None]
+"""Receives the model's text as it streams, one piece at a time (raw, citation markers included)."""
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An answer in two steps (see `Assistant.staged`).
+
+    `offline` is final when `refine` is None. Otherwise `refine(on_text)` calls the chat model, streaming
+    its raw text to `on_text` if given, and returns what is finally shown: the model's answer if it passes
+    the grounding checks, else `offline` with `fallback_reason` saying why it stands. Text streamed to
+    `on_text` is not checked yet; a caller that shows it must replace it with what `refine` returns.
+    """
+
+    offline: Answer
+    refine: Callable[[TextSink | None], Answer] | None = None
+
+    def final(self) -> Answer:
+        """Both steps, without streaming."""
+        return self.refine(None) if self.refine is not None else self.offline
+
 
 
 @dataclass(frozen=True)
@@ -111,18 +132,24 @@ class Assistant:
     # ---- public API ------------------------------------------------------------------------
     def ask(self, request: Request) -> Answer:
         """Answer a question with citations, or say plainly that the knowledge base does not answer it."""
-        return self._respond(request, "ask")
+        return self.staged(request, "ask").final()
 
     def draft(self, request: Request) -> Answer:
         """Write an RFP-ready answer in proposal voice for `request.client`, sources listed under it."""
-        return self._respond(request, "draft")
+        return self.staged(request, "draft").final()
+
+    def staged(self, request: Request, mode: Mode = "ask") -> Staged:
+        """The answer in two steps: the offline answer at once, and (when a chat model is configured and
+        the offline answer is one answered part) `refine`, which calls the model and returns the checked
+        result. The bot shows the first while the second runs; `ask` and `draft` simply run both."""
+        return self._respond(request, mode)
 
     def known_clients(self) -> list[str]:
         """Client names that appear in the knowledge base's metadata."""
         return self.retriever.clients()
 
     # ---- pipeline --------------------------------------------------------------------------
-    def _respond(self, request: Request, mode: Mode) -> Answer:
+    def _respond(self, request: Request, mode: Mode) -> Staged:
         known = self.known_clients()
         guard = name_pattern(forbidden_clients(request, known))
         names = name_pattern([c for c in [*known, request.client] if c])
@@ -140,20 +167,20 @@ class Assistant:
             else:
                 results.append(self._answer_part(context, part, results[-1].part if results else None))
         answer = self._assemble(context, results)
-        if self.chat_model is not None and answer.status is Status.ANSWERED and len(results) == 1:
+        model = self.chat_model
+        if model is None or answer.status is not Status.ANSWERED or len(results) != 1:
+            return Staged(answer)
+        support, forbidden = results[0].support, forbidden_clients(request, known)
+
+        def refine(on_text: TextSink | None = None) -> Answer:
             from assistant.generating import generate_answer
 
-            support = results[0].support
-            answer = generate_answer(
-                self.chat_model,
-                request,
-                answer,
-                support,
-                guard,
-                self._citation,
-                forbidden_clients=forbidden_clients(request, known),
+            return generate_answer(
+                model, request, answer, support, guard, self._citation,
+                forbidden_clients=forbidden, on_text=on_text,
             )
-        return answer
+
+        return Staged(answer, refine)
 
     def _prior(self, request: Request, known: list[str]) -> Prior:
         """General questions prefer general documents; a client's question prefers that client's."""

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import queue
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
 from assistant.errors import DealAssistantError
@@ -68,6 +70,59 @@ class BoundedChatModel(BaseChatModel):
                 log.info("model call failed (%s), retrying", type(e).__name__)
                 time.sleep(min(0.5 * 2**attempt, 4.0))
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        """The inner model's stream, the whole of it within `timeout`. A failure before the first piece
+        is retried like a call; once text has been handed on it is not (it would be shown twice)."""
+        for attempt in range(self.retries + 1):
+            started = False
+            try:
+                for piece in self._stream_attempt(messages, stop, kwargs):
+                    started = True
+                    yield ChatGenerationChunk(message=piece)
+                return
+            except Exception as e:
+                if started or attempt == self.retries or not _worth_retrying(e):
+                    raise
+                log.info("model stream failed (%s), retrying", type(e).__name__)
+                time.sleep(min(0.5 * 2**attempt, 4.0))
+
+    def _stream_attempt(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> Iterator[AIMessageChunk]:
+        if not self._slots.acquire(timeout=self.timeout):
+            raise TimeoutError(f"no free model slot within {self.timeout:g}s")
+        deadline = time.monotonic() + self.timeout
+        pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        def call() -> None:
+            try:
+                for piece in self.inner.stream(messages, stop=stop, **kwargs):
+                    pieces.put(("piece", piece))
+                pieces.put(("end", None))
+            except BaseException as e:  # handed to the caller's thread
+                pieces.put(("error", e))
+            finally:
+                self._slots.release()
+
+        context = contextvars.copy_context()
+        threading.Thread(target=context.run, args=(call,), name="chat-model-stream", daemon=True).start()
+        while True:
+            try:
+                kind, item = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(f"the model did not finish within {self.timeout:g}s") from None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item if isinstance(item, AIMessageChunk) else AIMessageChunk(content=str(item.content))
 
     def _attempt(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]

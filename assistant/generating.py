@@ -26,6 +26,8 @@ from assistant.reply_cleaning import NOT_FOUND_TOKEN, is_abstention, letter_prob
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from assistant.answering import TextSink
+
 __all__ = [
     "NOT_FOUND_TOKEN",
     "build_messages",
@@ -105,11 +107,24 @@ def check_output(
 def _reply_text(content: object) -> str:
     """The text of a reply's content, which providers give as a string or a list of content blocks."""
     if isinstance(content, str):
-        return content.strip()
+        return content
     if isinstance(content, list):
         parts = [b if isinstance(b, str) else b.get("text", "") for b in content if isinstance(b, str | dict)]
-        return "".join(str(p) for p in parts).strip()
+        return "".join(str(p) for p in parts)
     return ""
+
+
+def _model_text(model: BaseChatModel, messages: list[tuple[str, str]], on_text: TextSink | None) -> str:
+    """The model's whole reply; with `on_text`, streamed to it piece by piece on the way."""
+    if on_text is None:
+        return _reply_text(model.invoke(messages).content).strip()
+    pieces = []
+    for chunk in model.stream(messages):
+        piece = _reply_text(chunk.content)
+        if piece:
+            pieces.append(piece)
+            on_text(piece)
+    return "".join(pieces).strip()
 
 
 def generate_answer(
@@ -121,10 +136,12 @@ def generate_answer(
     cite: Callable[[int, ScoredChunk], Citation],
     *,
     forbidden_clients: Sequence[str] = (),
+    on_text: TextSink | None = None,
 ) -> Answer:
     """The LLM's answer if it passes the checks, else the offline answer with the reason recorded.
 
-    `forbidden_clients` (the names behind `guard`) lets the check refuse their initials too.
+    `forbidden_clients` (the names behind `guard`) lets the check refuse their initials too. With
+    `on_text` the reply is streamed to it unchecked; the returned answer is what may finally be shown.
     """
     safe = [s for s in sources if not looks_like_injection(f"{s.chunk.meta.title}\n{s.chunk.text}")]
     dropped = len(sources) - len(safe)
@@ -135,8 +152,7 @@ def generate_answer(
         return offline.model_copy(update={"fallback_reason": "no source fit to put in a prompt"})
     try:
         # bounded() applies the default timeout to a model that was not wrapped by the wiring.
-        reply = bounded(chat_model).invoke(build_messages(request, offline.mode, sources))
-        text = _reply_text(reply.content)
+        text = _model_text(bounded(chat_model), build_messages(request, offline.mode, sources), on_text)
     except Exception as e:  # a provider outage must not take answering down
         log.warning("chat model failed, using the offline composer: %s: %s", type(e).__name__, redact(str(e)))
         return offline.model_copy(update={"fallback_reason": f"the model call failed ({type(e).__name__})"})
