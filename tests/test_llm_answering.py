@@ -6,15 +6,18 @@ only when grounded in the retrieved text; otherwise the offline answer is shown 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from assistant.answering import Assistant
+from assistant.chat_model import bounded
 from assistant.embedding import Embedder
 from assistant.errors import ConfigError
 from assistant.models import Request, Status
@@ -136,3 +139,69 @@ def test_unknown_chat_model_provider_is_a_clear_config_error(
     settings = kb_settings.model_copy(update={"llm": "no-such-provider:model-x"})
     with pytest.raises(ConfigError, match="DEAL_LLM='no-such-provider:model-x'"):
         build_assistant(settings, embedder=embedder)
+
+
+GROUNDED = "Files received by 2:00 p.m. ET are mailed the same business day [1]."
+
+
+def test_staged_answer_gives_the_offline_answer_first_then_the_streamed_model_answer(
+    kb_settings, embedder: Embedder
+) -> None:  # type: ignore[no-untyped-def]
+    staged = assistant_with(kb_settings, embedder, fake(GROUNDED)).staged(Request(question=QUESTION))
+    offline = assistant_with(kb_settings, embedder, None).ask(Request(question=QUESTION))
+    assert staged.offline.composer == "offline" and staged.offline.answer == offline.answer
+    assert staged.refine is not None
+    pieces: list[str] = []
+    final = staged.refine(pieces.append)
+    assert len(pieces) > 1  # the fake model streams word by word; each piece reached the caller
+    assert "".join(pieces).strip() == GROUNDED
+    assert final.composer == "GenericFakeChatModel" and final.answer == GROUNDED
+
+
+def test_streamed_text_that_fails_the_checks_is_replaced_by_the_offline_answer(
+    kb_settings, embedder: Embedder
+) -> None:  # type: ignore[no-untyped-def]
+    bad = "All mail services are free of charge for every customer this year [1]."
+    staged = assistant_with(kb_settings, embedder, fake(bad)).staged(Request(question=QUESTION))
+    pieces: list[str] = []
+    assert staged.refine is not None
+    final = staged.refine(pieces.append)
+    assert "free of charge" in "".join(pieces)  # streamed unchecked...
+    assert final.answer == staged.offline.answer and final.composer == "offline"  # ...and replaced
+    assert "content words" in (final.fallback_reason or "")
+
+
+def test_no_refine_step_without_a_model_or_without_an_answer(kb_settings, embedder: Embedder) -> None:  # type: ignore[no-untyped-def]
+    assert assistant_with(kb_settings, embedder, None).staged(Request(question=QUESTION)).refine is None
+    unanswerable = Request(question="Do you offer braille transcription of statements?")
+    staged = assistant_with(kb_settings, embedder, fake(GROUNDED)).staged(unanswerable)
+    assert staged.offline.status is Status.NOT_FOUND and staged.refine is None
+
+
+class StallingChatModel(GenericFakeChatModel):
+    """Streams its first word, then never sends another (a server that stalls mid-reply)."""
+
+    def _stream(
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        yield ChatGenerationChunk(message=AIMessageChunk(content="Files "))
+        STALL.wait()
+
+
+STALL = threading.Event()
+
+
+def test_a_stream_that_stalls_is_cut_at_the_timeout_and_the_offline_answer_stands(
+    kb_settings, embedder: Embedder
+) -> None:  # type: ignore[no-untyped-def]
+    model = bounded(StallingChatModel(messages=iter([])), timeout=0.5, retries=0)
+    staged = assistant_with(kb_settings, embedder, model).staged(Request(question=QUESTION))
+    pieces: list[str] = []
+    assert staged.refine is not None
+    try:
+        final = staged.refine(pieces.append)
+    finally:
+        STALL.set()
+    assert pieces == ["Files "]
+    assert final.answer == staged.offline.answer
+    assert final.fallback_reason == "the model call failed (TimeoutError)"
