@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # keeps pip from resolving a multi-GB CUDA build.
 INSTALL := $(BIN)/pip install --disable-pip-version-check -q
 
-.PHONY: demo test install install-dev lint evals bench clean
+.PHONY: demo test install install-dev lint evals eval-llm bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ evals: install-dev
 test: lint
 	$(BIN)/pytest -q
 	$(MAKE) --no-print-directory evals
+
+# The model path beside offline on both corpora, through the model DEAL_LLM names (outside CI: it needs
+# a model; knowledge-base text goes to DEAL_LLM_BASE_URL or the provider).
+eval-llm: install-dev
+	$(BIN)/deal-assistant eval llm --dataset evals/datasets/demo.jsonl --knowledge knowledge \
+	  --report reports/eval-llm.md --json reports/eval-llm.json
+	@if [ -d "$(CALIBRATION)/knowledge" ]; then \
+	  $(BIN)/deal-assistant eval llm --dataset $(CALIBRATION)/golden.jsonl --knowledge $(CALIBRATION)/knowledge \
+	    --report reports/eval-llm-calibration.md --json reports/eval-llm-calibration.json; \
+	else echo "no calibration corpus at $(CALIBRATION): skipped"; fi
 
 bench: install-dev
 	$(BIN)/deal-assistant bench

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -221,3 +222,82 @@ def gate_command(
     write_outputs(report, payload, out_json, report_md, report_html)
     if not result.passed:
         fail("gate failed: " + ", ".join(c.metric for c in result.failed_checks()))
+
+
+@eval_app.command("llm")
+def llm_command(
+    ctx: typer.Context,
+    dataset: DatasetOption = None,
+    knowledge: Annotated[
+        Path | None,
+        typer.Option(help="Ingest this folder into a throwaway data dir and evaluate it (instead of --kb)."),
+    ] = None,
+    kb: Annotated[
+        str | None, typer.Option(help="Knowledge-base version to evaluate: live (default), staged or a name.")
+    ] = None,
+    out_json: JsonOption = None,
+    report_md: ReportOption = None,
+    report_html: HtmlOption = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Exit non-zero when the model path is worse than offline on fact recall or refusal "
+            "accuracy, leaks, shows an unfit answer, or shows fewer than half of its drafts.",
+        ),
+    ] = False,
+) -> None:
+    """Run a dataset offline and through the configured chat model (DEAL_LLM), and compare the two.
+
+    Sends knowledge-base text to the configured endpoint: run it against a model you may send it to.
+    """
+    from evals.model_path import model_path_stats, stats_lines, target_problems
+
+    if knowledge is not None and kb is not None:
+        fail("give either --knowledge or --kb, not both")
+    settings = settings_of(ctx)
+    if not settings.llm:
+        fail("no chat model configured: set DEAL_LLM (and DEAL_LLM_BASE_URL for a local server); see README")
+    dataset = dataset or default_dataset_path()
+    with user_errors():
+        cases = load_dataset(dataset)
+        embedder = shared_embedder()
+        with open_target(settings, knowledge, kb or "live", embedder) as target:
+            offline_target = replace(target, settings=target.settings.model_copy(update={"llm": None}))
+            with case_progress(len(cases) * 2) as on_case:
+                offline = evaluate(
+                    offline_target, "deal", cases, dataset=str(dataset), embedder=embedder, on_case=on_case
+                )
+                model_run = evaluate(
+                    target, "deal", cases, dataset=str(dataset), embedder=embedder, on_case=on_case
+                )
+    stats = model_path_stats(model_run)
+    problems = target_problems(model_run, offline, stats)
+    report = Report(
+        title=f"Model path ({settings.llm}) vs offline on {model_run.kb}",
+        primary=model_run,
+        primary_label=f"model {settings.llm}",
+        other=offline,
+        other_label="offline",
+        notes=[*stats_lines(stats), f"Targets: {'; '.join(problems) if problems else 'all met'}."],
+    )
+    payload = model_run.to_json()
+    payload["comparison"] = offline.to_json()
+    payload["model_path"] = {
+        "sent": stats.sent,
+        "shown": stats.shown,
+        "shown_share": stats.shown_share,
+        "drafts_sent": stats.drafts_sent,
+        "drafts_shown": stats.drafts_shown,
+        "fallback_reasons": dict(stats.reasons.most_common()),
+        "unsendable_shown": stats.unsendable,
+        "latency_p50_ms": stats.latency_p50_ms,
+        "latency_p95_ms": stats.latency_p95_ms,
+        "target_problems": problems,
+    }
+    print_summary(report)
+    for line in report.notes:
+        console.print(line, highlight=False)
+    write_outputs(report, payload, out_json, report_md, report_html)
+    if check and problems:
+        fail("model path below its targets: " + "; ".join(problems))
