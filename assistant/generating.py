@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 from assistant.access import mentions_any
 from assistant.chat_model import bounded, model_label, redact
 from assistant.freshness import review_notes
-from assistant.grounding import CITATION, abbreviations_in, initialisms, reply_sentences, sentence_problem
+from assistant.grounding import (
+    CITATION,
+    abbreviations_in,
+    attributed,
+    initialisms,
+    reply_sentences,
+    sentence_problem,
+)
 from assistant.injection import looks_like_injection
 from assistant.models import Answer, Citation, Confidence, Request, ScoredChunk, Status
 from assistant.reply_cleaning import NOT_FOUND_TOKEN, is_abstention, letter_problem, without_letter_formulas
@@ -158,7 +165,7 @@ def generate_answer(
         return offline.model_copy(update={"fallback_reason": f"the model call failed ({type(e).__name__})"})
     if is_abstention(text):
         return abstained(offline)
-    text = without_letter_formulas(text)
+    text = attributed(without_letter_formulas(text), sources)
     problem = check_output(text, sources, guard, forbidden_clients)
     if problem:
         log.warning("chat model answer rejected (%s); using the offline composer", problem)

@@ -127,6 +127,42 @@ def sentence_problem(number: int, sentence: ReplySentence, sources: Sequence[Sco
     return None
 
 
+def _grounded_share(sentence: ReplySentence, source: ScoredChunk) -> float:
+    stems = content_stems(sentence.text)
+    known = set(content_stems(source_text(source)))
+    return sum(1 for s in stems if s in known) / len(stems) if stems else 0.0
+
+
+def attributed(reply: str, sources: Sequence[ScoredChunk]) -> str:
+    """The reply with a citation added to each sentence that has none but is grounded in one source.
+
+    Small models often write a correct sentence and forget its marker. A sentence without one is given
+    the source that grounds it by the same rules `sentence_problem` applies (its numbers, abbreviations
+    and content words are that source's), the best-covering source first; a sentence no single source
+    grounds stays uncited, and the reply is then refused as before. A reply whose sentences all cite
+    is returned unchanged.
+    """
+    sentences = reply_sentences(reply)
+    if all(s.cites or not content_stems(s.text) for s in sentences):
+        return reply
+    pieces = []
+    for sentence in sentences:
+        cites = sentence.cites
+        if not cites and content_stems(sentence.text):
+            grounding = [
+                (_grounded_share(sentence, source), n)
+                for n, source in enumerate(sources, start=1)
+                if sentence_problem(0, ReplySentence(sentence.text, (n,)), sources) is None
+            ]
+            cites = (max(grounding)[1],) if grounding else ()
+        body = sentence.text.rstrip()
+        end = body[-1] if body and body[-1] in ".!?" else ""
+        body = body[: len(body) - len(end)].rstrip()
+        markers = "".join(f" [{n}]" for n in cites)
+        pieces.append(f"{body}{markers}{end}")
+    return " ".join(pieces)
+
+
 def initialisms(names: Sequence[str]) -> set[str]:
     """Initials a client name is abbreviated to ("Summit Valley Credit Union" -> "SVCU", "SVC")."""
     out = set()
