@@ -46,6 +46,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+MIN_REPLY_WORDS = 4  # a reply shorter than this is a bare value; the offline answer gives it its context
+
 SYSTEM_PROMPT = f"""You answer questions for a sales team using ONLY the numbered sources provided.
 Rules:
 - Every sentence ends with the number of the source it comes from, like [1] or [2].
@@ -91,6 +93,8 @@ def check_output(
         return "the reply is empty"
     if not re.search(r"[^\W\d_]", plain):
         return "the reply has no text besides citations"
+    if len(re.findall(r"[^\W\d_]{2,}|\d[\d.,:%]*", plain)) < MIN_REPLY_WORDS:
+        return "the reply is a fragment, not a sentence"  # "$10 million [1]": of what?
     problem = letter_problem(text)
     if problem:
         return problem

@@ -82,6 +82,8 @@ def test_a_grounded_reply_citing_each_sentence_is_shown() -> None:
         ("[1]", "no text besides citations"),
         ("  [1] [2]. ", "no text besides citations"),
         ("", "empty"),
+        ("2 business hours [1]", "fragment"),
+        ("$100 per incident [2].", "fragment"),
         ("The portal is available 9% of the time [2].", "'9%'"),
         ("Credits start at $100 per incident [2].", "'$100'"),
         (
@@ -95,6 +97,8 @@ def test_a_grounded_reply_citing_each_sentence_is_shown() -> None:
         "citation-only",
         "citations-and-punctuation-only",
         "empty",
+        "bare-value",
+        "bare-amount",
         "9%-against-99.9%",
         "wrong-amount",
         "uncited-sentence",
