@@ -178,6 +178,7 @@ class Assistant:
             return generate_answer(
                 model, request, answer, support, guard, self._citation,
                 forbidden_clients=forbidden, on_text=on_text,
+                abstention_not_found_below=self.tuning.abstention_not_found_below,
             )
 
         return Staged(answer, refine)

@@ -148,6 +148,7 @@ def generate_answer(
     *,
     forbidden_clients: Sequence[str] = (),
     on_text: TextSink | None = None,
+    abstention_not_found_below: float = 0.0,
 ) -> Answer:
     """The LLM's answer if it passes the checks, else the offline answer with the reason recorded.
 
@@ -168,7 +169,7 @@ def generate_answer(
         log.warning("chat model failed, using the offline composer: %s: %s", type(e).__name__, redact(str(e)))
         return offline.model_copy(update={"fallback_reason": f"the model call failed ({type(e).__name__})"})
     if is_abstention(text):
-        return abstained(offline)
+        return abstained(offline, abstention_not_found_below)
     text = attributed(without_letter_formulas(text), sources)
     problem = check_output(text, sources, guard, forbidden_clients)
     if problem:
@@ -177,14 +178,15 @@ def generate_answer(
     return _accepted(chat_model, offline, text, sources, cite)
 
 
-def abstained(offline: Answer) -> Answer:
-    """The model says the sources do not answer: that is evidence too.
+def abstained(offline: Answer, not_found_below: float = 0.0) -> Answer:
+    """The model says the sources do not answer: that is evidence too, as far as it predicts anything.
 
-    Weak offline evidence (confidence low, or none) makes the result `not_found`; strong offline evidence
-    (high or medium) stands, one confidence step lower, since the two disagree.
+    Offline evidence below `not_found_below` makes the result `not_found`; otherwise the offline answer
+    stands one confidence step lower (low stays low: needs review), since the two disagree. The default
+    0 comes from the real-model runs on both corpora (see Tuning.abstention_not_found_below).
     """
-    if offline.confidence in (Confidence.HIGH, Confidence.MEDIUM):
-        lower = Confidence.MEDIUM if offline.confidence is Confidence.HIGH else Confidence.LOW
+    if (offline.evidence or 0.0) >= not_found_below:
+        lower = {Confidence.HIGH: Confidence.MEDIUM}.get(offline.confidence or Confidence.LOW, Confidence.LOW)
         log.info("chat model found no answer in the sources; the offline answer stands, confidence lowered")
         reason = "the model found no answer in the sources; the offline answer stands with lower confidence"
         return offline.model_copy(update={"confidence": lower, "fallback_reason": reason})

@@ -274,16 +274,26 @@ def test_a_failed_call_is_retried_the_configured_number_of_times() -> None:
     assert reply.content == "ok" and len(calls) == 2
 
 
-def abstaining(offline: Answer) -> Answer:
-    return generate_answer(fake("NOT_IN_KNOWLEDGE_BASE"), request(), offline, [scored(MAIL)], None, citation)
+def abstaining(offline: Answer, not_found_below: float = 0.0) -> Answer:
+    return generate_answer(
+        fake("NOT_IN_KNOWLEDGE_BASE"), request(), offline, [scored(MAIL)], None, citation,
+        abstention_not_found_below=not_found_below,
+    )  # fmt: skip
 
 
-def test_the_models_abstention_with_weak_offline_evidence_is_not_found() -> None:
-    offline = offline_answer().model_copy(update={"confidence": Confidence.LOW})
-    answer = abstaining(offline)
+def test_the_models_abstention_below_the_evidence_floor_is_not_found() -> None:
+    offline = offline_answer().model_copy(update={"confidence": Confidence.LOW, "evidence": 0.40})
+    answer = abstaining(offline, not_found_below=0.45)
     assert answer.status is Status.NOT_FOUND and answer.confidence is None
     assert answer.answer.startswith("The knowledge base does not answer this.") and not answer.citations
     assert "offline evidence was weak" in (answer.fallback_reason or "")
+
+
+def test_by_default_the_models_abstention_leaves_a_weak_offline_answer_standing_for_review() -> None:
+    offline = offline_answer().model_copy(update={"confidence": Confidence.LOW, "evidence": 0.40})
+    answer = abstaining(offline)
+    assert answer.status is Status.ANSWERED and answer.answer == OFFLINE_TEXT
+    assert answer.confidence is Confidence.LOW and "lower confidence" in (answer.fallback_reason or "")
 
 
 def test_the_models_abstention_against_strong_offline_evidence_lowers_confidence() -> None:
