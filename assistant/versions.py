@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.catalog import Catalog, FileRecord
+from assistant.catalog import Catalog, FileRecord, collect_garbage
 from assistant.errors import KnowledgeBaseError
 from assistant.freshness import Supersession, supersessions
 from assistant.models import Chunk
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^v(\d{4,})$")
 CATALOG_FILE = "catalog.sqlite3"
+ROW_STORE_FILE = "rows.sqlite3"  # chunk rows and keyword index shared by the versions' catalogs
 MAX_SEGMENTS = 4  # a version over this many segments has its newer ones merged into one
 MAX_TOMBSTONE_SHARE = 0.2  # ... or over this share of its vectors tombstoned (and over MIN_TOMBSTONES)
 MIN_TOMBSTONES = 500  # below this, over-fetching the tombstones costs less than rewriting
@@ -134,6 +135,10 @@ class Registry:
     def paths(self, name: str) -> VersionPaths:
         folder = self.root / name
         return VersionPaths(name, folder, folder / CATALOG_FILE, self.segment_name(name))
+
+    @property
+    def row_store(self) -> Path:
+        return self.root / ROW_STORE_FILE
 
     def segment_name(self, build: str) -> str:
         """The collection holding the vectors a build wrote."""
@@ -459,6 +464,7 @@ class VersionBuilder:
         self._segment: VectorCollection | None = None
         self._dropped: set[str] = set()  # chunk ids of the base the new version no longer holds
         self._written: set[str] = set()  # chunk ids in the new segment
+        self.moved_rows = False  # the base's rows were moved into the row store (some now unused)
 
     def begin(self) -> None:
         """Start the version on disk: its half-built folder with a copy of the base's catalog (done by the
@@ -471,12 +477,22 @@ class VersionBuilder:
         if self._catalog is None:
             self._folder.mkdir(parents=True)
             path = self._folder / CATALOG_FILE
-            if self.base:
-                base_catalog = Catalog(self.registry.paths(self.base).catalog, readonly=True)
-                self._catalog = base_catalog.copy_to(path)
-                base_catalog.close()
-            else:
-                self._catalog = Catalog(path)
+            base_catalog = (
+                Catalog(self.registry.paths(self.base).catalog, readonly=True) if self.base else None
+            )
+            try:
+                if base_catalog is not None and base_catalog.shared:
+                    self._catalog = base_catalog.copy_to(path)
+                else:
+                    self._catalog = Catalog(path, row_store=self.registry.row_store)
+                    if base_catalog is not None:  # built before the row store: its rows move in once
+                        log.info("moving the rows of %s into the shared row store", self.base)
+                        self.moved_rows = True
+                        for record, chunks, bodies in base_catalog.file_rows():
+                            self._catalog.replace_file(record, chunks, bodies)
+            finally:
+                if base_catalog is not None:
+                    base_catalog.close()
         return self._catalog
 
     def _new_segment(self) -> VectorCollection:
@@ -586,12 +602,13 @@ def building(
                 )
         builder = VersionBuilder(registry, chroma, None if rebuild else live)
         yield builder
-        prune(registry, chroma, keep)
+        prune(registry, chroma, keep, collect_rows=builder.moved_rows)
 
 
-def prune(registry: Registry, chroma: ChromaConnection, keep: int) -> None:
+def prune(registry: Registry, chroma: ChromaConnection, keep: int, *, collect_rows: bool = False) -> None:
     """Remove half-built versions of interrupted runs, versions beyond the retention count, and the
-    segments no remaining version uses.
+    segments and catalog rows no remaining version uses (rows only when a version or a half-built one
+    went, or `collect_rows`: otherwise no row can have lost its last holder).
 
     Everything the registry does not list is removed, so this relies on `Registry.state` refusing a
     missing or unreadable registry while version folders exist.
@@ -602,11 +619,13 @@ def prune(registry: Registry, chroma: ChromaConnection, keep: int) -> None:
     if dropped:
         registry.forget(dropped)
     known = set(state.versions) - dropped
+    leftovers = False
     if registry.root.exists():
         for p in registry.root.iterdir():
             # only version-shaped folders: anything else in kb/ is not ours to delete
             if p.is_dir() and p.name not in known and version_number(p.name.removeprefix(".building-")) >= 0:
                 shutil.rmtree(p, ignore_errors=True)
+                leftovers = True
     used = {registry.segment_name(n) for n in known}
     for name in known:
         info = read_catalog_info(registry.paths(name).catalog)
@@ -618,6 +637,8 @@ def prune(registry: Registry, chroma: ChromaConnection, keep: int) -> None:
     for name in chroma.names():
         if name.startswith(prefix) and version_number(name.removeprefix(prefix)) >= 0 and name not in used:
             chroma.drop(name)
+    if dropped or leftovers or collect_rows:
+        collect_garbage(registry.row_store, [registry.paths(n).catalog for n in known])
 
 
 # ---- reading ------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -193,3 +195,136 @@ def test_filtered_search_over_a_multi_segment_version_equals_exact_search_over_i
             for where in filters:
                 got = [cid for cid, _ in vectors.query(query, 10, where)]
                 assert got == brute_force(expected, query, 10, where), (name, where)
+
+
+# ---- the catalog's rows are shared the same way ----------------------------------------------------
+
+
+def row_count(data: Path) -> int:
+    db = sqlite3.connect(data / "kb" / "rows.sqlite3")
+    try:
+        return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+    finally:
+        db.close()
+
+
+def live_chunks(data: Path, root: Path, source: str) -> int:
+    catalog = Catalog(open_registry(make_settings(data, root)).resolve("live").catalog, readonly=True)
+    try:
+        return len(catalog.chunk_ids_of([source]))
+    finally:
+        catalog.close()
+
+
+def test_a_one_file_change_adds_only_that_files_rows_and_pruning_deletes_rows_no_version_holds(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    root, data = tmp_path / "kb", tmp_path / "data"
+    write(root, "offerings/gadget.md", GADGET)
+    write(root, "offerings/widget.md", WIDGET)
+    run_ingest(make_settings(data, root, keep_versions=2), root, load_embedder=lambda: embedder)
+    first = row_count(data)
+    assert first == live_chunks(data, root, "offerings/gadget.md") + live_chunks(
+        data, root, "offerings/widget.md"
+    )
+    for n, cutoff in enumerate(("10:00", "9:00", "8:00"), start=1):
+        write(root, "offerings/widget.md", WIDGET.replace("11:00", cutoff))
+        run_ingest(make_settings(data, root, keep_versions=2), root, load_embedder=lambda: embedder)
+        widget = live_chunks(data, root, "offerings/widget.md")
+        if n == 1:
+            assert row_count(data) == first + widget  # the gadget rows are shared, not copied
+    # v3 and v4 are kept: gadget once, and two editions of widget; v1's and v2's widget rows are gone
+    assert row_count(data) == live_chunks(data, root, "offerings/gadget.md") + 2 * widget
+    catalog_tables = sqlite3.connect(data / "kb" / "v0004" / "catalog.sqlite3").execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+    )
+    assert "chunks" not in {r[0] for r in catalog_tables}
+    v3 = build_assistant(make_settings(data, root), version="v0003", embedder=embedder, clock=lambda: TODAY)
+    assert "9:00" in v3.ask(Request(question="when are widget jobs printed the same day?")).answer
+
+
+OLD_SCHEMA = """
+CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, doc_type TEXT NOT NULL,
+    meta TEXT NOT NULL, chunks INTEGER NOT NULL, ingested_at TEXT NOT NULL
+);
+CREATE TABLE chunks (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, position INTEGER NOT NULL,
+    confidentiality TEXT NOT NULL, client_key TEXT NOT NULL, doc_type TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX chunks_by_source ON chunks(source);
+CREATE VIRTUAL TABLE chunks_fts USING fts5(body, tokenize='porter unicode61');
+"""
+
+
+def store_the_way_versions_were_stored_before_sharing(data: Path, name: str) -> None:
+    """Rewrite a one-build version as the previous release left it: a catalog holding its own rows and
+    no segment list (its collection, named after it, holds all its vectors)."""
+    path = data / "kb" / name / "catalog.sqlite3"
+    catalog = Catalog(path, readonly=True)
+    info = {k: v for k, v in catalog.info().items() if k not in ("segments", "row_store")}
+    files = list(catalog.file_rows())
+    catalog.close()
+    path.unlink()
+    (data / "kb" / "rows.sqlite3").unlink()
+    db = sqlite3.connect(path)
+    db.executescript(OLD_SCHEMA)
+    db.executemany("INSERT INTO info VALUES (?, ?)", [(k, json.dumps(v)) for k, v in info.items()])
+    for record, chunks, bodies in files:
+        db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.source,
+                record.sha256,
+                record.size,
+                record.doc_type,
+                json.dumps(record.meta),
+                record.chunks,
+                record.ingested_at,
+            ),
+        )
+        for chunk, body in zip(chunks, bodies, strict=True):
+            cur = db.execute(
+                "INSERT INTO chunks(id, source, position, confidentiality, client_key, doc_type, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    chunk.id,
+                    chunk.source,
+                    chunk.position,
+                    chunk.meta.confidentiality.value,
+                    client_key(chunk.meta.client),
+                    chunk.doc_type.value,
+                    chunk.model_dump_json(),
+                ),
+            )
+            db.execute("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, body))
+    db.commit()
+    db.close()
+
+
+def test_a_data_dir_of_the_previous_layout_answers_and_its_next_ingest_moves_it_to_shared_rows(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    root, data = tmp_path / "kb", tmp_path / "data"
+    write(root, "offerings/gadget.md", GADGET)
+    write(root, "offerings/widget.md", WIDGET)
+    run_ingest(make_settings(data, root), root, load_embedder=lambda: embedder)
+    store_the_way_versions_were_stored_before_sharing(data, "v0001")
+    question = Request(question="when are widget jobs printed the same day?")
+    settings = make_settings(data, root)
+    assert "11:00" in build_assistant(settings, embedder=embedder, clock=lambda: TODAY).ask(question).answer
+
+    write(root, "offerings/widget.md", WIDGET.replace("11:00", "10:00"))
+    report = run_ingest(settings, root, load_embedder=lambda: embedder)
+    assert report.count("updated") == 1 and report.count("unchanged") == 1
+    assert "10:00" in build_assistant(settings, embedder=embedder, clock=lambda: TODAY).ask(question).answer
+    old = build_assistant(settings, version="v0001", embedder=embedder, clock=lambda: TODAY)
+    assert "11:00" in old.ask(question).answer
+    assert [s.collection for s in open_registry(settings).segments("v0002")] == [
+        "deal_kb_v0001",
+        "deal_kb_v0002",
+    ]
+    assert row_count(data) == live_chunks(data, root, "offerings/gadget.md") + live_chunks(
+        data, root, "offerings/widget.md"
+    )
