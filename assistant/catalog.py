@@ -33,7 +33,9 @@ CREATE TABLE IF NOT EXISTS files (
     source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, doc_type TEXT NOT NULL,
     meta TEXT NOT NULL, chunks INTEGER NOT NULL, ingested_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS members (row INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS members (
+    row INTEGER PRIMARY KEY, confidentiality TEXT NOT NULL, client_key TEXT NOT NULL
+);
 """
 ROWS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS {db}.chunks (
@@ -117,10 +119,15 @@ class Catalog:
         elif not readonly:
             self._db.executescript(ROWS_SCHEMA.format(db="main"))
             if "chunks" in tables and "members" not in tables:  # a catalog from before memberships
-                self._db.execute("INSERT OR IGNORE INTO members SELECT rowid FROM chunks")
+                self._db.execute(
+                    "INSERT OR IGNORE INTO members SELECT rowid, confidentiality, client_key FROM chunks"
+                )
                 self._db.commit()
         elif "members" not in tables:  # from before memberships: every row of its own is a member
-            self._db.execute("CREATE TEMP VIEW members AS SELECT rowid AS row FROM main.chunks")
+            self._db.execute(
+                "CREATE TEMP VIEW members AS"
+                " SELECT rowid AS row, confidentiality, client_key FROM main.chunks"
+            )
 
     def _info_value(self, key: str) -> Any:
         row = self._db.execute("SELECT value FROM info WHERE key = ?", (key,)).fetchone()
@@ -205,7 +212,10 @@ class Catalog:
                 ),
             )
             for chunk, body in zip(chunks, bodies, strict=True):
-                self._db.execute("INSERT OR IGNORE INTO members(row) VALUES (?)", (self._row(chunk, body),))
+                self._db.execute(
+                    "INSERT OR IGNORE INTO members(row, confidentiality, client_key) VALUES (?, ?, ?)",
+                    (self._row(chunk, body), chunk.meta.confidentiality.value, client_key(chunk.meta.client)),
+                )
 
     def _row(self, chunk: Chunk, body: str) -> int:
         """The row holding this chunk as stored (reused when a version already wrote it)."""
@@ -337,15 +347,14 @@ class Catalog:
         if not terms:
             return []
         match = " OR ".join(_quoted(t) for t in terms)
+        # Ranked and cut to k over the narrow members table first; the wide chunk rows are read for k only.
+        where, scope_params = _scope_filter(confidentiality, client_keys, "m.")
         sql = (
-            "SELECT c.id, bm25(chunks_fts) AS s FROM chunks_fts JOIN members m ON m.row = chunks_fts.rowid"
-            " JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+            "SELECT c.id, top.s FROM (SELECT chunks_fts.rowid AS r, bm25(chunks_fts) AS s FROM chunks_fts"
+            f" JOIN members m ON m.row = chunks_fts.rowid WHERE chunks_fts MATCH ?{where} ORDER BY s LIMIT ?)"
+            " AS top JOIN chunks c ON c.rowid = top.r ORDER BY top.s"
         )
-        where, scope_params = _scope_filter(confidentiality, client_keys, "c.")
-        sql += where
-        params: list[Any] = [match, *scope_params]
-        sql += " ORDER BY s LIMIT ?"
-        params.append(k)
+        params: list[Any] = [match, *scope_params, k]
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         if not rows:
