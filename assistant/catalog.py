@@ -1,16 +1,23 @@
 """One knowledge-base version's catalog: its files, its chunks, and the persistent BM25 keyword index.
 
-A SQLite file beside the version (FTS5 with the Porter stemmer). Ingest maintains it incrementally;
-retrieval reads it, so the keyword index never has to be rebuilt from every chunk when a process starts,
+A SQLite file beside the version holds its info, its files and its membership: which chunk rows it
+holds. The rows themselves (chunk data and the FTS5 keyword index, Porter stemmer) live in a row store
+shared by the versions of a data dir and attached to each catalog, so a version that changes one file
+adds that file's rows only. A row is identified by its chunk id and a digest of what is stored, so a
+chunk whose metadata changed gets a row of its own. A catalog without a row store keeps its rows in its
+own file (catalogs built before the row store did; they are read the same way). Ingest maintains it
+incrementally; retrieval reads it, so the keyword index never has to be rebuilt when a process starts,
 and it works the same whether the vectors live in embedded Chroma or on a Chroma server.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,21 +25,28 @@ from typing import Any
 from assistant.models import Chunk
 from assistant.text import client_key, keyword_terms
 
-__all__ = ["Catalog", "FileRecord", "client_key", "keyword_terms"]
+__all__ = ["Catalog", "FileRecord", "client_key", "collect_garbage", "keyword_terms"]
 
-SCHEMA = """
+MEMBERSHIP_SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, doc_type TEXT NOT NULL,
     meta TEXT NOT NULL, chunks INTEGER NOT NULL, ingested_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, position INTEGER NOT NULL,
-    confidentiality TEXT NOT NULL, client_key TEXT NOT NULL, doc_type TEXT NOT NULL, data TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS members (
+    row INTEGER PRIMARY KEY, confidentiality TEXT NOT NULL, client_key TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(body, tokenize='porter unicode61');
 """
+ROWS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS {db}.chunks (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL,
+    confidentiality TEXT NOT NULL, client_key TEXT NOT NULL, doc_type TEXT NOT NULL, data TEXT NOT NULL,
+    digest TEXT NOT NULL DEFAULT '', UNIQUE (id, digest)
+);
+CREATE INDEX IF NOT EXISTS {db}.chunks_by_source ON chunks(source);
+CREATE VIRTUAL TABLE IF NOT EXISTS {db}.chunks_fts USING fts5(body, tokenize='porter unicode61');
+"""
+ROW_STORE_KEY = "row_store"  # info key: the shared row store's path, relative to the catalog's folder
 
 COMMON_TERM_MIN_DOCS = 2000  # a term must match more chunks than this ...
 COMMON_TERM_SHARE = 0.10  # ... and more than this share of them to be left out of a keyword query
@@ -48,6 +62,11 @@ def _scope_filter(
             sql += f" AND {prefix}{column} IN ({','.join('?' * len(values))})"
             params += list(values)
     return sql, params
+
+
+_COUNT_MATCHES = (
+    "SELECT count(*) FROM chunks_fts JOIN members m ON m.row = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+)
 
 
 def _quoted(term: str) -> str:
@@ -66,9 +85,13 @@ class FileRecord:
 
 
 class Catalog:
-    """Read and write access to one version's catalog file (thread-safe for the bot's worker pool)."""
+    """Read and write access to one version's catalog file (thread-safe for the bot's worker pool).
 
-    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+    `row_store` (a new catalog only) puts its rows in that shared file; an existing catalog finds its
+    row store, if it has one, from its own info.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False, row_store: Path | None = None) -> None:
         self.path = path
         uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -76,13 +99,46 @@ class Catalog:
         self._total: int | None = None
         self._df: dict[str, int] = {}  # term -> chunks containing it (reset on every write)
         if not readonly:
-            self._db.executescript(SCHEMA)
+            self._db.executescript(MEMBERSHIP_SCHEMA)
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if row_store is not None:
+            self._db.execute(
+                "INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)",
+                (ROW_STORE_KEY, json.dumps(os.path.relpath(row_store, path.parent))),
+            )
+            self._db.commit()
+        stored = self._info_value(ROW_STORE_KEY) if "info" in tables else None
+        self.shared = stored is not None
+        if self.shared:
+            store = (path.parent / str(stored)).resolve()
+            mode = "?mode=ro" if readonly else ""
+            self._db.execute("ATTACH DATABASE ? AS store", (f"file:{store}{mode}",))
+            if not readonly:
+                self._db.execute("PRAGMA store.journal_mode = WAL")
+                self._db.executescript(ROWS_SCHEMA.format(db="store"))
+        elif not readonly:
+            self._db.executescript(ROWS_SCHEMA.format(db="main"))
+            if "chunks" in tables and "members" not in tables:  # a catalog from before memberships
+                self._db.execute(
+                    "INSERT OR IGNORE INTO members SELECT rowid, confidentiality, client_key FROM chunks"
+                )
+                self._db.commit()
+        elif "members" not in tables:  # from before memberships: every row of its own is a member
+            self._db.execute(
+                "CREATE TEMP VIEW members AS"
+                " SELECT rowid AS row, confidentiality, client_key FROM main.chunks"
+            )
+
+    def _info_value(self, key: str) -> Any:
+        row = self._db.execute("SELECT value FROM info WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def close(self) -> None:
         self._db.close()
 
     def copy_to(self, dest: Path) -> Catalog:
-        """A consistent copy of this catalog at `dest` (SQLite online backup)."""
+        """A consistent copy of this catalog at `dest` (SQLite online backup of the catalog's own file:
+        a shared row store is shared, not copied; `dest` must then lie as deep as this file)."""
         target = sqlite3.connect(dest)
         with self._lock:
             self._db.backup(target)
@@ -114,8 +170,28 @@ class Catalog:
         ids: list[str] = []
         with self._lock:
             for source in sources:
-                ids += [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
+                ids += [
+                    r[0]
+                    for r in self._db.execute(
+                        "SELECT c.id FROM chunks c JOIN members m ON m.row = c.rowid WHERE c.source = ?"
+                        " ORDER BY c.position, c.rowid",
+                        (source,),
+                    )
+                ]
         return ids
+
+    def file_rows(self) -> Iterator[tuple[FileRecord, list[Chunk], list[str]]]:
+        """Every file with its chunks and their keyword texts, in document order (to move a catalog's
+        rows into a row store)."""
+        for record in self.files().values():
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT c.data, chunks_fts.body FROM chunks c JOIN members m ON m.row = c.rowid"
+                    " JOIN chunks_fts ON chunks_fts.rowid = c.rowid WHERE c.source = ?"
+                    " ORDER BY c.position, c.rowid",
+                    (record.source,),
+                ).fetchall()
+            yield record, [Chunk.model_validate_json(r[0]) for r in rows], [r[1] for r in rows]
 
     def replace_file(self, record: FileRecord, chunks: list[Chunk], bodies: list[str]) -> None:
         """Put a file and its chunks in place of whatever the catalog held for it, atomically."""
@@ -136,21 +212,36 @@ class Catalog:
                 ),
             )
             for chunk, body in zip(chunks, bodies, strict=True):
-                cur = self._db.execute(
-                    "INSERT INTO chunks(id, source, position, confidentiality, client_key, doc_type, data)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        chunk.id,
-                        chunk.source,
-                        chunk.position,
-                        chunk.meta.confidentiality.value,
-                        client_key(chunk.meta.client),
-                        chunk.doc_type.value,
-                        # The document's unknown metadata keys live once, in files.meta, not per chunk.
-                        chunk.model_dump_json(exclude={"meta": {"extra"}}),
-                    ),
+                self._db.execute(
+                    "INSERT OR IGNORE INTO members(row, confidentiality, client_key) VALUES (?, ?, ?)",
+                    (self._row(chunk, body), chunk.meta.confidentiality.value, client_key(chunk.meta.client)),
                 )
-                self._db.execute("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, body))
+
+    def _row(self, chunk: Chunk, body: str) -> int:
+        """The row holding this chunk as stored (reused when a version already wrote it)."""
+        # The document's unknown metadata keys live once, in files.meta, not per chunk.
+        data = chunk.model_dump_json(exclude={"meta": {"extra"}})
+        digest = hashlib.sha256(f"{data}\0{body}".encode()).hexdigest()[:24]
+        found = self._db.execute("SELECT rowid FROM chunks WHERE id = ? AND digest = ?", (chunk.id, digest))
+        row = found.fetchone()
+        if row:
+            return int(row[0])
+        cur = self._db.execute(
+            "INSERT INTO chunks(id, source, position, confidentiality, client_key, doc_type, data, digest)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                chunk.id,
+                chunk.source,
+                chunk.position,
+                chunk.meta.confidentiality.value,
+                client_key(chunk.meta.client),
+                chunk.doc_type.value,
+                data,
+                digest,
+            ),
+        )
+        self._db.execute("INSERT INTO chunks_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, body))
+        return int(cur.lastrowid or 0)
 
     def remove_file(self, source: str) -> None:
         self._total = None
@@ -160,22 +251,30 @@ class Catalog:
 
     def _delete_file(self, source: str) -> None:
         self._db.execute(
-            "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE source = ?)", (source,)
+            "DELETE FROM members WHERE row IN (SELECT rowid FROM chunks WHERE source = ?)", (source,)
         )
-        self._db.execute("DELETE FROM chunks WHERE source = ?", (source,))
+        if not self.shared:  # rows of its own: nothing else can hold them
+            self._db.execute(
+                "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE source = ?)", (source,)
+            )
+            self._db.execute("DELETE FROM chunks WHERE source = ?", (source,))
         self._db.execute("DELETE FROM files WHERE source = ?", (source,))
 
     # ---- chunks ---------------------------------------------------------------------------
     def chunk_count(self) -> int:
         with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+            return int(self._db.execute("SELECT count(*) FROM members").fetchone()[0])
 
     def chunks(self, ids: list[str]) -> dict[str, Chunk]:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
         with self._lock:
-            rows = self._db.execute(f"SELECT id, data FROM chunks WHERE id IN ({marks})", ids).fetchall()
+            rows = self._db.execute(
+                "SELECT c.id, c.data FROM chunks c JOIN members m ON m.row = c.rowid"
+                f" WHERE c.id IN ({marks})",
+                ids,
+            ).fetchall()
         return {r[0]: Chunk.model_validate_json(r[1]) for r in rows}
 
     def clients(self) -> list[str]:
@@ -203,7 +302,7 @@ class Catalog:
             return 0
         query = f"NEAR({_quoted(' '.join(a))} {_quoted(' '.join(b))}, {distance})"
         with self._lock:
-            row = self._db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (query,))
+            row = self._db.execute(_COUNT_MATCHES, (query,))
             return int(row.fetchone()[0])
 
     def _selective(self, terms: list[str]) -> list[str]:
@@ -225,9 +324,7 @@ class Catalog:
 
     def _document_frequency(self, term: str) -> int:
         if term not in self._df:
-            row = self._db.execute(
-                "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (_quoted(term),)
-            )
+            row = self._db.execute(_COUNT_MATCHES, (_quoted(term),))
             if len(self._df) > 50_000:
                 self._df.clear()
             self._df[term] = int(row.fetchone()[0])
@@ -235,7 +332,7 @@ class Catalog:
 
     def _chunk_total(self) -> int:
         if self._total is None:
-            self._total = int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+            self._total = int(self._db.execute("SELECT count(*) FROM members").fetchone()[0])
         return self._total
 
     def keyword_search(
@@ -250,15 +347,14 @@ class Catalog:
         if not terms:
             return []
         match = " OR ".join(_quoted(t) for t in terms)
+        # Ranked and cut to k over the narrow members table first; the wide chunk rows are read for k only.
+        where, scope_params = _scope_filter(confidentiality, client_keys, "m.")
         sql = (
-            "SELECT c.id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid"
-            " WHERE chunks_fts MATCH ?"
+            "SELECT c.id, top.s FROM (SELECT chunks_fts.rowid AS r, bm25(chunks_fts) AS s FROM chunks_fts"
+            f" JOIN members m ON m.row = chunks_fts.rowid WHERE chunks_fts MATCH ?{where} ORDER BY s LIMIT ?)"
+            " AS top JOIN chunks c ON c.rowid = top.r ORDER BY top.s"
         )
-        where, scope_params = _scope_filter(confidentiality, client_keys, "c.")
-        sql += where
-        params: list[Any] = [match, *scope_params]
-        sql += " ORDER BY s LIMIT ?"
-        params.append(k)
+        params: list[Any] = [match, *scope_params, k]
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         if not rows:
@@ -271,10 +367,39 @@ class Catalog:
     ) -> list[Chunk]:
         """Every table chunk (one row per line: pricing, volumes, service levels) within a scope,
         in source and document order; None leaves that part of the scope unrestricted."""
-        sql = "SELECT data FROM chunks WHERE json_extract(data, '$.kind') = 'table'"
-        where, params = _scope_filter(confidentiality, client_keys)
+        sql = (
+            "SELECT c.data FROM chunks c JOIN members m ON m.row = c.rowid"
+            " WHERE json_extract(c.data, '$.kind') = 'table'"
+        )
+        where, params = _scope_filter(confidentiality, client_keys, "c.")
         sql += where
-        sql += " ORDER BY source, position"
+        sql += " ORDER BY c.source, c.position"
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         return [Chunk.model_validate_json(r[0]) for r in rows]
+
+
+def collect_garbage(row_store: Path, catalogs: list[Path]) -> int:
+    """Delete the rows of a row store that none of these catalogs holds; the number deleted.
+
+    `catalogs` must name every catalog that uses the store (a row missing from them is gone for good).
+    """
+    if not row_store.is_file():
+        return 0
+    db = sqlite3.connect(row_store)
+    try:
+        db.execute("CREATE TEMP TABLE keep (row INTEGER PRIMARY KEY)")
+        for path in catalogs:
+            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                tables = {r[0] for r in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                # a catalog from before the row store holds rows of its own only
+                rows = source.execute("SELECT row FROM members").fetchall() if "members" in tables else []
+            finally:
+                source.close()
+            db.executemany("INSERT OR IGNORE INTO keep(row) VALUES (?)", rows)
+        with db:
+            db.execute("DELETE FROM chunks_fts WHERE rowid NOT IN (SELECT row FROM keep)")
+            return int(db.execute("DELETE FROM chunks WHERE rowid NOT IN (SELECT row FROM keep)").rowcount)
+    finally:
+        db.close()

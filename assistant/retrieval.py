@@ -8,65 +8,17 @@ approved answer even when the answer's wording differs.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from assistant.catalog import Catalog
 from assistant.embedding import Embedder
-from assistant.freshness import Supersession, supersessions
+from assistant.freshness import Supersession
 from assistant.models import ScoredChunk
-from assistant.store import QUESTION_VECTOR_SUFFIX, ChromaConnection, VectorCollection, VectorFilter
+from assistant.store import VectorFilter
 from assistant.text import client_key
 from assistant.tuning import Tuning
-from assistant.versions import Registry
-
-
-@dataclass(frozen=True)
-class OpenVersion:
-    name: str
-    catalog: Catalog
-    collection: VectorCollection
-    supersessions: dict[str, Supersession]
-    clients: list[str]
-
-
-class VersionSource:
-    """The knowledge-base version a retriever reads; "live" follows promotions and rollbacks."""
-
-    def __init__(self, registry: Registry, chroma: ChromaConnection, spec: str = "live") -> None:
-        self.registry = registry
-        self.chroma = chroma
-        self.spec = spec
-        self._lock = threading.Lock()
-        self._opened: OpenVersion | None = None
-        self._stamp: float | None = None
-
-    def _registry_stamp(self) -> float:
-        path: Path = self.registry.root / "registry.json"
-        return path.stat().st_mtime_ns if path.exists() else 0.0
-
-    def current(self) -> OpenVersion:
-        with self._lock:
-            stamp = self._registry_stamp()
-            if self._opened is None or (self.spec in ("live", "staged") and stamp != self._stamp):
-                paths = self.registry.resolve(self.spec)
-                if self._opened is None or self._opened.name != paths.name:
-                    if self._opened:
-                        self._opened.catalog.close()
-                    catalog = Catalog(paths.catalog, readonly=True)
-                    files = {src: (r.doc_type, r.meta) for src, r in catalog.files().items()}
-                    self._opened = OpenVersion(
-                        paths.name,
-                        catalog,
-                        self.chroma.get(paths.collection),
-                        supersessions(files),
-                        catalog.clients(),
-                    )
-                self._stamp = stamp
-            return self._opened
+from assistant.versions import VersionSource
 
 
 @dataclass(frozen=True)
@@ -149,7 +101,7 @@ class Retriever:
         """The `k` chunks of one document most similar to `vector` (e.g. a superseding document)."""
         version = self.source.current()
         ids = version.catalog.chunk_ids_of([source])
-        vectors = version.collection.vectors(ids)
+        vectors = version.vectors.vectors(ids)
         sims = {cid: float(vec @ vector) for cid, vec in vectors.items()}
         best = sorted(sims, key=lambda c: -sims[c])[:k]
         chunks = version.catalog.chunks(best)
@@ -176,22 +128,14 @@ class Retriever:
         version = self.source.current()
         qv = self.embedder.embed_one(query) if vector is None else vector
         where = VectorFilter(scope.confidentiality, scope.client_keys)
-        dense: dict[str, float] = {}
-        for vid, sim in version.collection.query(
-            qv, self.candidates, where if not scope.unrestricted else None
-        ):
-            cid = vid.removesuffix(QUESTION_VECTOR_SUFFIX)
-            dense[cid] = max(sim, dense.get(cid, -1.0))
+        dense = dict(version.vectors.query(qv, self.candidates, where if not scope.unrestricted else None))
         keyword = dict(
             version.catalog.keyword_search(query, self.candidates, scope.confidentiality, scope.client_keys)
         )
         fused = fuse([sorted(dense, key=lambda c: -dense[c]), list(keyword)], self.tuning.rrf_k)
         missing = [cid for cid in fused if cid not in dense]
         if missing:
-            vectors = version.collection.vectors(missing + [m + QUESTION_VECTOR_SUFFIX for m in missing])
-            for vid, vec in vectors.items():
-                cid = vid.removesuffix(QUESTION_VECTOR_SUFFIX)
-                dense[cid] = max(float(vec @ qv), dense.get(cid, -1.0))
+            dense.update(version.vectors.similarities(missing, qv))
         chunks = version.catalog.chunks(list(fused))
         scored = [
             ScoredChunk(

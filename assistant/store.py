@@ -1,14 +1,17 @@
 """The vector store edge: Chroma collections (embedded or server) holding one vector per chunk.
 
 Only ids, vectors and the few metadata fields used for filtering live here; chunk content lives in the
-version's catalog. Chroma's default embedding function is never used: we always pass vectors.
+version's catalog. This module alone knows the metadata schema and the extra question vector of an
+answer-library row (its id suffix); callers speak in chunks and chunk ids. A knowledge-base version's
+vectors are a list of segments (collections) minus the chunks it no longer holds (`VersionVectors`).
+Chroma's default embedding function is never used: we always pass vectors.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -16,13 +19,48 @@ from urllib.parse import urlparse
 import numpy as np
 
 from assistant.errors import ConfigError, KnowledgeBaseError
+from assistant.models import Chunk
+from assistant.text import client_key
 
 log = logging.getLogger(__name__)
 
-QUESTION_VECTOR_SUFFIX = "#q"  # id suffix of the extra vector for an answer-library row's question
+_QUESTION_SUFFIX = "#q"  # id suffix of the extra vector for an answer-library row's question
 COPY_BATCH = 2000
 OVERFETCH = 4  # unfiltered results fetched per wanted result before falling back to a filtered search
 ADD_BATCH = 2000
+
+
+def vector_texts(chunks: list[Chunk], text_of: Callable[[Chunk], str]) -> list[str]:
+    """The texts to embed for these chunks, in the order `VectorCollection.add_chunks` takes vectors
+    (an answer-library row gets a second vector for its question alone)."""
+    texts: list[str] = []
+    for c in chunks:
+        texts.append(text_of(c))
+        if _has_question_vector(c):
+            texts.append(c.question or "")
+    return texts
+
+
+def _has_question_vector(chunk: Chunk) -> bool:
+    return chunk.kind == "qa" and bool(chunk.question)
+
+
+def _vector_metadata(chunk: Chunk) -> dict[str, str | int]:
+    return {
+        "source": chunk.source,
+        "doc_type": chunk.doc_type.value,
+        "confidentiality": chunk.meta.confidentiality.value,
+        "client_key": client_key(chunk.meta.client),
+        "position": chunk.position,
+    }
+
+
+def _chunk_id(vector_id: str) -> str:
+    return vector_id.removesuffix(_QUESTION_SUFFIX)
+
+
+def _vector_ids(chunk_ids: Iterable[str]) -> list[str]:
+    return [v for cid in chunk_ids for v in (cid, cid + _QUESTION_SUFFIX)]
 
 
 @dataclass(frozen=True)
@@ -101,7 +139,7 @@ class ChromaConnection:
 
 
 class VectorCollection:
-    """One knowledge-base version's vectors."""
+    """One Chroma collection: a segment of one or more knowledge-base versions."""
 
     def __init__(self, collection: Any) -> None:
         self._col = collection
@@ -121,6 +159,48 @@ class VectorCollection:
         for start in range(0, len(ids), ADD_BATCH):
             end = start + ADD_BATCH
             self._col.add(ids=ids[start:end], embeddings=vectors[start:end], metadatas=metadatas[start:end])
+
+    def add_chunks(self, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Write the vectors of these chunks (ordered as `vector_texts` gave their texts)."""
+        ids: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for c in chunks:
+            ids.append(c.id)
+            metas.append(_vector_metadata(c))
+            if _has_question_vector(c):
+                ids.append(c.id + _QUESTION_SUFFIX)
+                metas.append(_vector_metadata(c))
+        if len(ids) != len(vectors):
+            raise ValueError(f"{len(ids)} vectors expected for {len(chunks)} chunks, got {len(vectors)}")
+        self.add(ids, vectors, metas)
+
+    def copy_from(self, source: VectorCollection, leave_out: frozenset[str] = frozenset()) -> int:
+        """Copy every vector of `source` except those of the chunks in `leave_out`; the count copied."""
+        copied = 0
+        for ids, vectors, metas in source.iterate():
+            keep = [i for i, vid in enumerate(ids) if _chunk_id(vid) not in leave_out]
+            if keep:
+                self.add([ids[i] for i in keep], vectors[keep], [metas[i] for i in keep])
+                copied += len(keep)
+        return copied
+
+    def count_without(self, chunk_ids: Iterable[str]) -> int:
+        """Vectors in the collection that belong to none of these chunks."""
+        return self.count() - len(self.present(_vector_ids(chunk_ids)))
+
+    def holding(self, chunk_ids: Iterable[str]) -> set[str]:
+        """Which of these chunks have a vector in this collection."""
+        return {_chunk_id(v) for v in self.present(_vector_ids(chunk_ids))}
+
+    def present(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), ADD_BATCH):
+            got = self._col.get(ids=ids[start : start + ADD_BATCH], include=[])
+            found.update(got["ids"])
+        return found
+
+    def delete_chunks(self, chunk_ids: list[str]) -> None:
+        self.delete(_vector_ids(chunk_ids))
 
     def delete(self, ids: list[str]) -> None:
         self._count = None
@@ -172,3 +252,95 @@ class VectorCollection:
         )
         hits = [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
         return hits, [dict(m or {}) for m in got["metadatas"][0]]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One collection of a version and the chunks of it that the version no longer holds."""
+
+    collection: str
+    tombstones: frozenset[str] = field(default_factory=frozenset)  # chunk ids
+
+
+class VersionVectors:
+    """A knowledge-base version's vectors: its segments, less their tombstoned chunks, searched as one.
+
+    Each segment is asked for enough results that, after its tombstoned vectors are dropped, its own
+    best `k` remain (first `k` plus a few, then `k` plus all its tombstones when that was not enough);
+    merged by similarity, that is exactly a search over the version's chunks alone.
+    """
+
+    def __init__(self, segments: list[tuple[VectorCollection, frozenset[str]]]) -> None:
+        self._segments = [(col, frozenset(_vector_ids(dead))) for col, dead in segments]
+
+    @classmethod
+    def open(cls, chroma: ChromaConnection, segments: list[Segment]) -> VersionVectors:
+        return cls([(chroma.get(s.collection), s.tombstones) for s in segments])
+
+    def count(self) -> int:
+        """Vectors in the version (answer-library rows have two)."""
+        return sum(col.count() - len(col.present(list(dead))) for col, dead in self._segments)
+
+    def query(self, vector: np.ndarray, k: int, where: VectorFilter | None = None) -> list[tuple[str, float]]:
+        """The chunks of the `k` nearest vectors, with cosine similarity, best first (an answer-library
+        row's question vector counts for its chunk)."""
+        hits: list[tuple[str, float]] = []
+        for col, dead in self._segments:
+            hits += _live_nearest(col, dead, vector, k, where)
+        hits.sort(key=lambda h: -h[1])
+        best: dict[str, float] = {}
+        for vid, sim in hits[:k]:
+            cid = _chunk_id(vid)
+            best[cid] = max(sim, best.get(cid, -1.0))
+        return sorted(best.items(), key=lambda kv: -kv[1])
+
+    def vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """The main vector of each of these chunks the version holds."""
+        out: dict[str, np.ndarray] = {}
+        for col, dead in self._segments:
+            wanted = [c for c in chunk_ids if c not in dead and c not in out]
+            out.update(col.vectors(wanted))
+        return out
+
+    def stored_vectors(self, chunks: list[Chunk]) -> np.ndarray:
+        """The vectors the version holds for these chunks, ordered as `vector_texts` orders their texts
+        (to build another version from them without embedding again)."""
+        ids = [
+            v
+            for c in chunks
+            for v in ([c.id, c.id + _QUESTION_SUFFIX] if _has_question_vector(c) else [c.id])
+        ]
+        found: dict[str, np.ndarray] = {}
+        for col, dead in self._segments:
+            found.update(col.vectors([v for v in ids if v not in dead and v not in found]))
+        missing = [v for v in ids if v not in found]
+        if missing:
+            raise KnowledgeBaseError(
+                f"{len(missing)} vectors are missing from the version (first: {missing[0]})"
+            )
+        return np.stack([found[v] for v in ids]) if ids else np.zeros((0, 0), np.float32)
+
+    def similarities(self, chunk_ids: list[str], vector: np.ndarray) -> dict[str, float]:
+        """Each chunk's best cosine similarity to `vector` over its vectors (question vector included)."""
+        out: dict[str, float] = {}
+        for col, dead in self._segments:
+            wanted = [v for v in _vector_ids(chunk_ids) if v not in dead]
+            for vid, vec in col.vectors(wanted).items():
+                cid = _chunk_id(vid)
+                out[cid] = max(float(vec @ vector), out.get(cid, -1.0))
+        return out
+
+
+def _live_nearest(
+    col: VectorCollection, dead: frozenset[str], vector: np.ndarray, k: int, where: VectorFilter | None
+) -> list[tuple[str, float]]:
+    """The segment's `k` nearest vectors that are not tombstoned."""
+    if not dead:
+        return col.query(vector, k, where)
+    asked = min(k + min(len(dead), k), col.count())
+    while True:
+        got = col.query(vector, asked, where)
+        live = [h for h in got if h[0] not in dead]
+        if len(live) >= k or len(got) < asked or asked >= min(k + len(dead), col.count()):
+            return live[:k]
+        asked = min(k + len(dead), col.count())

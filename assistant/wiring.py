@@ -143,7 +143,8 @@ def build_assistant(
     With version "live" the assistant follows promotions and rollbacks without a restart.
     """
     from assistant.answering import Assistant
-    from assistant.retrieval import Retriever, VersionSource
+    from assistant.retrieval import Retriever
+    from assistant.versions import VersionSource
 
     registry = open_registry(settings)
     chroma = open_chroma(settings)

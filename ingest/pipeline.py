@@ -1,8 +1,8 @@
 """Incremental ingest: scan a knowledge folder, read what changed, and build a new knowledge-base version.
 
-The new version starts as a copy of the live one (catalog rows and vectors, no re-embedding), gets the
-changed files replaced and the deleted ones removed, and only then is registered as live or staged.
-The live version is never written to, so a crash or Ctrl-C at any point leaves it exactly as it was.
+Ingest turns files into chunks and vectors and hands them to a `VersionBuilder` (assistant/versions.py),
+which shares everything unchanged with the live version and registers the result as live or staged only
+once it is complete. The live version is never written to, so a crash or Ctrl-C leaves it as it was.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import shutil
 import sqlite3
 import stat
 import time
@@ -21,12 +20,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.catalog import Catalog, FileRecord, client_key
+import numpy as np
+
+from assistant.catalog import FileRecord
 from assistant.embedding import Embedder
 from assistant.errors import DocumentError, KnowledgeBaseError
 from assistant.models import Chunk, DocType
-from assistant.store import QUESTION_VECTOR_SUFFIX, ChromaConnection, VectorCollection
-from assistant.versions import REBUILD_HINT, Registry, VersionPaths, VersionRecord, version_number
+from assistant.store import ChromaConnection, vector_texts
+from assistant.versions import Registry, VersionBuilder, building
 from ingest.chunking import build_chunks, embedding_text, keyword_text
 from ingest.formats import read_document
 from ingest.formats.guards import shown_name, too_large
@@ -189,92 +190,6 @@ def read_file(
     return ReadFile(scanned, doc_type, chunks, meta.model_dump(mode="json"))
 
 
-def vector_entries(chunks: list[Chunk]) -> tuple[list[str], list[str], list[dict[str, str | int]]]:
-    """Ids, texts and filter metadata of the vectors for these chunks (Q&A rows get a question vector too)."""
-    ids: list[str] = []
-    texts: list[str] = []
-    metas: list[dict[str, str | int]] = []
-    for c in chunks:
-        ids.append(c.id)
-        texts.append(embedding_text(c))
-        metas.append(_vector_metadata(c))
-        if c.kind == "qa" and c.question:
-            ids.append(c.id + QUESTION_VECTOR_SUFFIX)
-            texts.append(c.question)
-            metas.append(_vector_metadata(c))
-    return ids, texts, metas
-
-
-def _vector_metadata(chunk: Chunk) -> dict[str, str | int]:
-    return {
-        "source": chunk.source,
-        "doc_type": chunk.doc_type.value,
-        "confidentiality": chunk.meta.confidentiality.value,
-        "client_key": client_key(chunk.meta.client),
-        "position": chunk.position,
-    }
-
-
-class VersionBuilder:
-    """Builds one new version from a base version; nothing is visible until `finish`."""
-
-    def __init__(self, registry: Registry, chroma: ChromaConnection, base: VersionPaths | None) -> None:
-        self.registry = registry
-        self.chroma = chroma
-        self.base = base
-        self.name = registry.next_name()
-        self.final = registry.paths(self.name)
-        self.folder = registry.building_folder(self.name)
-        self.folder.mkdir(parents=True)
-        catalog_path = self.folder / "catalog.sqlite3"
-        if base:
-            base_catalog = Catalog(base.catalog, readonly=True)
-            self.catalog = base_catalog.copy_to(catalog_path)
-            base_catalog.close()
-        else:
-            self.catalog = Catalog(catalog_path)
-        self.collection: VectorCollection = chroma.create(self.final.collection)
-
-    def copy_base_vectors(self, exclude: set[str]) -> None:
-        if not self.base:
-            return
-        for ids, vectors, metas in self.chroma.get(self.base.collection).iterate():
-            keep = [i for i, vid in enumerate(ids) if vid.removesuffix(QUESTION_VECTOR_SUFFIX) not in exclude]
-            if keep:
-                self.collection.add([ids[i] for i in keep], vectors[keep], [metas[i] for i in keep])
-
-    def finish(self, record: VersionRecord, *, stage: bool) -> None:
-        # built_as lets `kb repair` tell a candidate that was never gated from a version that was live
-        built_as = "staged" if stage else "live"
-        self.catalog.set_info(**record.model_dump(), index_format=INDEX_FORMAT, built_as=built_as)
-        self.catalog.close()
-        self.folder.rename(self.final.folder)
-        self.registry.commit(record, stage=stage)
-
-
-def cleanup_leftovers(registry: Registry, chroma: ChromaConnection, keep: int) -> None:
-    """Remove half-built versions of interrupted runs and versions beyond the retention count.
-
-    Everything the registry does not list is removed, so this relies on `Registry.state` refusing a
-    missing or unreadable registry while version folders exist.
-    """
-    state = registry.state()
-    retained = registry.retained(keep)
-    dropped = set(state.versions) - retained
-    if dropped:
-        registry.forget(dropped)
-    known = set(state.versions) - dropped
-    if registry.root.exists():
-        for p in registry.root.iterdir():
-            # only version-shaped folders: anything else in kb/ is not ours to delete
-            if p.is_dir() and p.name not in known and version_number(p.name.removeprefix(".building-")) >= 0:
-                shutil.rmtree(p, ignore_errors=True)
-    prefix = registry.prefix + "_"
-    for name in chroma.names():
-        if name.startswith(prefix) and name.removeprefix(prefix) not in known:
-            chroma.drop(name)
-
-
 @contextmanager
 def _storage_errors() -> Iterator[None]:
     """A full disk or an unwritable folder stops the ingest with one line; the live version is untouched."""
@@ -287,16 +202,6 @@ def _storage_errors() -> Iterator[None]:
         ) from e
     except sqlite3.Error as e:
         raise KnowledgeBaseError(f"ingest stopped, the live version is unchanged: catalog: {e}") from e
-
-
-def _whole_live(registry: Registry, chroma: ChromaConnection, name: str) -> VersionPaths:
-    """The live version to build on; KnowledgeBaseError pointing at --rebuild when parts of it are gone."""
-    missing = registry.missing_parts(name, set(chroma.names()))
-    if missing:
-        raise KnowledgeBaseError(
-            f"the live version {name} is damaged ({', '.join(missing)} missing): {REBUILD_HINT}"
-        )
-    return registry.paths(name)
 
 
 def build_version(
@@ -325,86 +230,85 @@ def build_version(
         report.warnings.append(message)
         progress.warn(message)
 
-    with _storage_errors(), registry.locked():
-        cleanup_leftovers(registry, chroma, keep_versions)
-        state = registry.state()
-        base = _whole_live(registry, chroma, state.live) if state.live and not rebuild else None
-        base_files: dict[str, FileRecord] = {}
-        if base:
-            base_catalog = Catalog(base.catalog, readonly=True)
-            if base_catalog.info().get("index_format") == INDEX_FORMAT:
-                base_files = base_catalog.files()
-            else:
-                warn("the index format changed since the live version was built: re-reading every file")
-                base_files = {s: replace(r, sha256="") for s, r in base_catalog.files().items()}
-            base_catalog.close()
-
-        scanned = scan_tree(root, warn, limits.max_file_bytes)
-        reads: list[ReadFile] = []
-        with ParseWorker(limits) as worker:  # parses in a child process held to the memory/time budget
-            for source, file in scanned.items():
-                previous = base_files.get(source)
-                if previous and previous.sha256 == file.sha256:
-                    report.results.append(FileResult(source, "unchanged", previous.chunks))
-                    continue
-                try:
-                    read = worker.read(file, warn)
-                except DocumentError as e:
-                    # Escaped: a newline in the name must not split the one line naming the file.
-                    report.results.append(FileResult(shown_name(source), "failed", reason=e.reason))
-                    progress.warn(f"{shown_name(source)}: {e.reason}")
-                    continue
-                reads.append(read)
-                outcome: Outcome = "updated" if previous else "added"
-                report.results.append(FileResult(source, outcome, len(read.chunks)))
-        removed = sorted(set(base_files) - set(scanned))
-        report.results += [FileResult(s, "removed", base_files[s].chunks) for s in removed]
-
+    with _storage_errors(), building(registry, chroma, keep_versions, rebuild=rebuild) as builder:
+        reads, removed = plan_changes(root, builder, report, warn, progress, limits)
         if not reads and not removed and not stage and not rebuild:
             report.seconds = time.perf_counter() - started
             return report
-
-        builder = VersionBuilder(registry, chroma, base)
-        replaced = {r.scanned.source for r in reads} | set(removed)
-        if base:
-            base_catalog = Catalog(base.catalog, readonly=True)
-            builder.copy_base_vectors(set(base_catalog.chunk_ids_of(replaced)))
-            base_catalog.close()
-
-        new_chunks = [c for r in reads for c in r.chunks]
-        ids, texts, metas = vector_entries(new_chunks)
-        progress.start_embedding(len(texts))
-        embed_started = time.perf_counter()
-        if texts:
-            vectors = load_embedder().embed(texts, progress.advance)
-            builder.collection.add(ids, vectors, metas)
-        report.embed_seconds = time.perf_counter() - embed_started
+        builder.begin()
+        vectors = embed_chunks(reads, load_embedder, report, progress)
         stamp = now().isoformat(timespec="seconds")
-        for r in reads:
-            record = FileRecord(
-                r.scanned.source,
-                r.scanned.sha256,
-                r.scanned.size,
-                r.doc_type.value,
-                r.meta,
-                len(r.chunks),
-                stamp,
-            )
-            builder.catalog.replace_file(record, r.chunks, [keyword_text(c) for c in r.chunks])
-        for source in removed:
-            builder.catalog.remove_file(source)
-        report.chunks_embedded = len(new_chunks)
-
-        version_record = VersionRecord(
-            name=builder.name,
-            built_at=stamp,
-            source_root=str(root.resolve()),
-            documents=len(builder.catalog.files()),
-            chunks=builder.catalog.chunk_count(),
-            base=base.name if base else None,
+        write_changes(builder, reads, vectors, removed, stamp)
+        builder.finish(
+            built_at=stamp, source_root=str(root.resolve()), stage=stage, index_format=INDEX_FORMAT
         )
-        builder.finish(version_record, stage=stage)
         report.version = builder.name
-        cleanup_leftovers(registry, chroma, keep_versions)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def plan_changes(
+    root: Path,
+    builder: VersionBuilder,
+    report: IngestReport,
+    warn: Callable[[str], None],
+    progress: Progress,
+    limits: IngestLimits,
+) -> tuple[list[ReadFile], list[str]]:
+    """Scan the tree against the base version: read the new and changed files (each outcome goes into
+    the report) and list the removed ones."""
+    base_files = builder.base_files
+    if builder.base and builder.base_info.get("index_format") != INDEX_FORMAT:
+        warn("the index format changed since the live version was built: re-reading every file")
+        base_files = {s: replace(r, sha256="") for s, r in base_files.items()}
+    scanned = scan_tree(root, warn, limits.max_file_bytes)
+    reads: list[ReadFile] = []
+    with ParseWorker(limits) as worker:  # parses in a child process held to the memory/time budget
+        for source, file in scanned.items():
+            previous = base_files.get(source)
+            if previous and previous.sha256 == file.sha256:
+                report.results.append(FileResult(source, "unchanged", previous.chunks))
+                continue
+            try:
+                read = worker.read(file, warn)
+            except DocumentError as e:
+                # Escaped: a newline in the name must not split the one line naming the file.
+                report.results.append(FileResult(shown_name(source), "failed", reason=e.reason))
+                progress.warn(f"{shown_name(source)}: {e.reason}")
+                continue
+            reads.append(read)
+            outcome: Outcome = "updated" if previous else "added"
+            report.results.append(FileResult(source, outcome, len(read.chunks)))
+    removed = sorted(set(base_files) - set(scanned))
+    report.results += [FileResult(s, "removed", base_files[s].chunks) for s in removed]
+    return reads, removed
+
+
+def embed_chunks(
+    reads: list[ReadFile], load_embedder: Callable[[], Embedder], report: IngestReport, progress: Progress
+) -> list[np.ndarray]:
+    """The vectors of each read file's chunks (the model is loaded only when something must be embedded)."""
+    texts = [vector_texts(r.chunks, embedding_text) for r in reads]
+    flat = [t for group in texts for t in group]
+    progress.start_embedding(len(flat))
+    embed_started = time.perf_counter()
+    vectors = load_embedder().embed(flat, progress.advance) if flat else np.zeros((0, 0), np.float32)
+    report.embed_seconds = time.perf_counter() - embed_started
+    report.chunks_embedded = sum(len(r.chunks) for r in reads)
+    out, offset = [], 0
+    for group in texts:
+        out.append(vectors[offset : offset + len(group)])
+        offset += len(group)
+    return out
+
+
+def write_changes(
+    builder: VersionBuilder, reads: list[ReadFile], vectors: list[np.ndarray], removed: list[str], stamp: str
+) -> None:
+    for r, file_vectors in zip(reads, vectors, strict=True):
+        record = FileRecord(
+            r.scanned.source, r.scanned.sha256, r.scanned.size, r.doc_type.value, r.meta, len(r.chunks), stamp
+        )
+        builder.put_file(record, r.chunks, file_vectors, [keyword_text(c) for c in r.chunks])
+    for source in removed:
+        builder.remove_file(source)

@@ -10,6 +10,7 @@ import pytest
 from assistant.catalog import Catalog
 from assistant.embedding import Embedder
 from assistant.models import Confidentiality, DocType, Request, Status
+from assistant.store import VersionVectors
 from assistant.wiring import build_assistant, open_chroma, open_registry, run_ingest
 from ingest.pipeline import IngestReport
 from tests.conftest import KNOWLEDGE, TODAY, make_settings
@@ -97,8 +98,11 @@ def test_changed_file_is_replaced_and_deleted_file_removed(tmp_path: Path, embed
     assert catalog.keyword_search("gadget dock", 5) == []
     # the vectors follow the catalog: nothing of the removed file is left in Chroma
     settings = make_settings(tmp_path / "data", root)
-    collection = open_chroma(settings).get(open_registry(settings).resolve("live").collection)
-    assert collection.count() == catalog.chunk_count()
+    registry = open_registry(settings)
+    live = registry.state().live
+    assert live is not None
+    vectors = VersionVectors.open(open_chroma(settings), registry.segments(live))
+    assert vectors.count() == catalog.chunk_count()
 
 
 def test_chunk_ids_are_deterministic(tmp_path: Path, embedder: Embedder) -> None:

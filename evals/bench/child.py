@@ -15,9 +15,10 @@ from assistant.embedding import BATCH_SIZE, Embedder
 from assistant.models import Audience
 from assistant.settings import Settings
 from assistant.sizes import mib_bytes
+from assistant.store import vector_texts as store_vector_texts
 from assistant.wiring import build_assistant, open_registry, run_ingest
 from evals.bench.measuring import peak_rss_mib, rss_mib
-from ingest.pipeline import vector_entries
+from ingest.chunking import embedding_text
 
 
 def vector_texts(settings: Settings) -> list[str]:
@@ -27,7 +28,7 @@ def vector_texts(settings: Settings) -> list[str]:
         chunks = catalog.chunks(catalog.chunk_ids_of(catalog.files()))
     finally:
         catalog.close()
-    return vector_entries(list(chunks.values()))[1]
+    return store_vector_texts(list(chunks.values()), embedding_text)
 
 
 def raw_encode_seconds(embedder: Embedder, texts: list[str]) -> float:

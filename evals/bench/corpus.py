@@ -13,10 +13,11 @@ import numpy as np
 from assistant.catalog import Catalog, FileRecord
 from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta
 from assistant.settings import Settings
-from assistant.store import ChromaConnection
-from assistant.versions import Registry, VersionRecord
+from assistant.store import VersionVectors, vector_texts
+from assistant.versions import VersionBuilder, building
 from assistant.wiring import open_chroma, open_registry
-from ingest.pipeline import INDEX_FORMAT, vector_entries
+from ingest.chunking import embedding_text, keyword_text
+from ingest.pipeline import INDEX_FORMAT
 
 CHUNKS_PER_FILE = 200
 WORDS_PER_CHUNK = (60, 140)
@@ -25,22 +26,13 @@ _LEVELS = (Confidentiality.PUBLIC, Confidentiality.INTERNAL, Confidentiality.CON
 
 
 @dataclass(frozen=True)
-class Synthetic:
-    """Vectors and filter metadata of the synthetic chunks, to add to any Chroma backend."""
-
-    ids: list[str]
-    vectors: np.ndarray
-    metadatas: list[dict[str, str | int]]
-
-
-@dataclass(frozen=True)
 class ScaledKb:
-    """A live knowledge-base version of `chunks` chunks whose vectors still have to be put in a store."""
+    """A live knowledge-base version of `chunks` chunks and the collection holding its vectors."""
 
     settings: Settings
     collection: str
     chunks: int
-    synthetic: Synthetic | None  # None: the demo version itself
+    synthetic: bool  # False: the demo version itself
 
 
 def demo_kb(demo: Settings) -> ScaledKb:
@@ -51,25 +43,51 @@ def demo_kb(demo: Settings) -> ScaledKb:
         count = catalog.chunk_count()
     finally:
         catalog.close()
-    return ScaledKb(demo, paths.collection, count, None)
+    return ScaledKb(demo, paths.collection, count, synthetic=False)
 
 
-def scaled_kb(demo: Settings, size: int, data_dir: Path, seed: int = 7) -> ScaledKb:
-    """A new data dir whose live version is the demo catalog plus synthetic rows up to `size` chunks."""
-    source = open_registry(demo).resolve("live")
-    settings = demo.model_copy(update={"data_dir": data_dir, "chroma_url": None})
-    registry = Registry(data_dir, demo.collection_prefix)
-    paths = registry.paths(registry.next_name())
-    paths.folder.mkdir(parents=True)
-    base = Catalog(source.catalog, readonly=True)
-    catalog = base.copy_to(paths.catalog)
-    base.close()
+def scaled_kb(demo: Settings, size: int, data_dir: Path, url: str | None = None, seed: int = 7) -> ScaledKb:
+    """A new data dir (vectors in embedded Chroma, or on the server at `url`) whose live version holds the
+    demo's files and vectors plus synthetic files up to `size` chunks, built through the production
+    `VersionBuilder` in one build (so one segment)."""
+    settings = demo.model_copy(update={"data_dir": data_dir, "chroma_url": url})
+    registry, chroma = open_registry(settings), open_chroma(settings)
+    demo_registry = open_registry(demo)
+    live = demo_registry.resolve("live")
+    demo_catalog = Catalog(live.catalog, readonly=True)
+    demo_vectors = VersionVectors.open(open_chroma(demo), demo_registry.segments(live.name))
     rng = np.random.default_rng(seed)
-    words, weights = vocabulary(catalog)
-    extra = max(0, size - catalog.chunk_count())
-    synthetic_chunks: list[Chunk] = []
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    for number, start in enumerate(range(0, extra, CHUNKS_PER_FILE)):
+    try:
+        with building(registry, chroma, settings.keep_versions) as builder:
+            for source, record in demo_catalog.files().items():
+                chunks = sorted(
+                    demo_catalog.chunks(demo_catalog.chunk_ids_of([source])).values(),
+                    key=lambda c: c.position,
+                )
+                bodies = [keyword_text(c) for c in chunks]
+                builder.put_file(record, chunks, demo_vectors.stored_vectors(chunks), bodies)
+            words, weights = vocabulary(demo_catalog)
+            add_synthetic(builder, max(0, size - demo_catalog.chunk_count()), words, weights, rng, stamp)
+            version = builder.finish(
+                built_at=stamp, source_root="(synthetic)", stage=False, index_format=INDEX_FORMAT
+            )
+    finally:
+        demo_catalog.close()
+    return ScaledKb(settings, registry.paths(version.name).collection, version.chunks, synthetic=size > 0)
+
+
+def add_synthetic(
+    builder: VersionBuilder,
+    extra: int,
+    words: list[str],
+    weights: np.ndarray,
+    rng: np.random.Generator,
+    stamp: str,
+    first: int = 0,
+) -> None:
+    """Put `extra` synthetic chunks (files of CHUNKS_PER_FILE, random unit vectors) into a version."""
+    for number, start in enumerate(range(0, extra, CHUNKS_PER_FILE), start=first):
         chunks = synthetic_file(number, min(CHUNKS_PER_FILE, extra - start), words, weights, rng)
         record = FileRecord(
             chunks[0].source,
@@ -80,23 +98,8 @@ def scaled_kb(demo: Settings, size: int, data_dir: Path, seed: int = 7) -> Scale
             len(chunks),
             stamp,
         )
-        catalog.replace_file(record, chunks, [c.text for c in chunks])
-        synthetic_chunks += chunks
-    version = VersionRecord(
-        name=paths.name,
-        built_at=stamp,
-        source_root="(synthetic)",
-        documents=len(catalog.files()),
-        chunks=catalog.chunk_count(),
-        base=None,
-    )
-    catalog.set_info(**version.model_dump(), index_format=INDEX_FORMAT)
-    catalog.close()
-    registry.commit(version, stage=False)
-    ids, _, metadatas = vector_entries(synthetic_chunks)
-    return ScaledKb(
-        settings, paths.collection, version.chunks, Synthetic(ids, unit_vectors(rng, len(ids)), metadatas)
-    )
+        vectors = unit_vectors(rng, len(vector_texts(chunks, embedding_text)))
+        builder.put_file(record, chunks, vectors, [c.text for c in chunks])
 
 
 def vocabulary(catalog: Catalog) -> tuple[list[str], np.ndarray]:
@@ -140,13 +143,3 @@ def unit_vectors(rng: np.random.Generator, count: int, dimensions: int = 384) ->
     vectors = rng.standard_normal((count, dimensions)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors
-
-
-def fill_store(kb: ScaledKb, demo: Settings, chroma: ChromaConnection) -> None:
-    """Create the version's collection in `chroma`: the demo's vectors copied, then the synthetic ones."""
-    demo_collection = open_chroma(demo).get(open_registry(demo).resolve("live").collection)
-    target = chroma.create(kb.collection)
-    for ids, vectors, metadatas in demo_collection.iterate():
-        target.add(ids, vectors, metadatas)
-    if kb.synthetic is not None:
-        target.add(kb.synthetic.ids, kb.synthetic.vectors, list(kb.synthetic.metadatas))

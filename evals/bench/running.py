@@ -17,6 +17,7 @@ from tempfile import TemporaryDirectory
 from assistant.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import build_assistant, shared_embedder
+from evals.bench.ingest_scale import bench_ingest_scale
 from evals.bench.ingesting import bench_ingest
 from evals.bench.measuring import machine_cpu_seconds, own_cpu_seconds
 from evals.bench.quality import quality_figures
@@ -115,6 +116,10 @@ def run_bench(
             requests = [request_of(c) for c in cases]
             points = bench_latency(result, demo, options.sizes, work, requests, embedder, say)
         demo_point = points[0]
+        with stage(result, "ingest at scale"), section(result, "ingest", say):
+            size = max(options.sizes)
+            say(f"ingest: one-document changes on a {size:,}-chunk knowledge base")
+            bench_ingest_scale(result, demo, size, work / "ingest-scale", embedder)
         with stage(result, "quality and baseline"):
             bench_quality_and_baseline(
                 result, demo, cases, str(dataset), thresholds, demo_point.label, embedder, say

@@ -14,7 +14,7 @@ from assistant.models import Request
 from assistant.settings import Settings
 from assistant.wiring import open_chroma
 from evals.bench.chroma_server import chroma_server
-from evals.bench.corpus import ScaledKb, demo_kb, fill_store, scaled_kb
+from evals.bench.corpus import demo_kb, scaled_kb
 from evals.bench.querying import Point, embed_figures, measure_point, point_figures
 from evals.bench.results import BenchResult
 
@@ -45,9 +45,9 @@ def bench_latency(
         "retrieval",
         "Scale points are synthetic: the demo version plus chunks up to the size, each with a random "
         "unit vector (384-d) and a catalog row of text drawn from the demo's word frequencies (so the "
-        "keyword index does real work), confidentiality cycling public/internal/confidential, built through "
-        "Catalog.replace_file and VectorCollection.add in batches. The server is `chroma run` on an "
-        "ephemeral 127.0.0.1 port, filled through the same store API over HTTP.",
+        "keyword index does real work), confidentiality cycling public/internal/confidential, built as one "
+        "version through the production VersionBuilder (the demo's own vectors copied, not re-embedded). "
+        "The server is `chroma run` on an ephemeral 127.0.0.1 port, built the same way over HTTP.",
     )
     points: list[Point] = []
     with ExitStack() as stack:
@@ -56,28 +56,18 @@ def bench_latency(
             url = stack.enter_context(chroma_server(work / "chroma-server"))
         except ConfigError as e:
             result.skip("retrieval", f"Chroma server points: {e}")
-        kb = demo_kb(demo)
+        demo_chunks = demo_kb(demo).chunks
         for size in (None, *sizes):
-            if size is not None:
-                if size <= kb.chunks:
-                    result.note(
-                        "retrieval", f"size {size:,} skipped: the demo alone has {kb.chunks:,} chunks"
-                    )
-                    continue
-                say(f"retrieval: building a {size:,}-chunk knowledge base")
-                start = time.perf_counter()
-                kb = scaled_kb(demo, size, work / f"size-{size}")
-                spent = time.perf_counter() - start
-                result.note(
-                    "retrieval", f"{kb.chunks:,} chunks: catalog of synthetic rows built in {spent:.1f} s."
-                )
-            label = f"demo ({kb.chunks:,} chunks)" if size is None else f"{kb.chunks:,} chunks"
+            if size is not None and size <= demo_chunks:
+                result.note("retrieval", f"size {size:,} skipped: the demo alone has {demo_chunks:,} chunks")
+                continue
             for backend, chroma_url in (("embedded", None), ("server", url)):
                 if backend == "server" and chroma_url is None:
                     continue
+                label = f"demo ({demo_chunks:,} chunks)" if size is None else f"{size:,} chunks"
                 say(f"retrieval: {label}, {backend}")
                 points.append(
-                    measure_backend(result, kb, demo, label, backend, chroma_url, requests, embedder)
+                    measure_backend(result, demo, size, work, label, backend, chroma_url, requests, embedder)
                 )
                 result.add(point_figures(points[-1], demo=size is None))
     result.add(embed_figures(points))
@@ -92,20 +82,29 @@ def bench_latency(
 
 def measure_backend(
     result: BenchResult,
-    kb: ScaledKb,
     demo: Settings,
+    size: int | None,
+    work: Path,
     label: str,
     backend: str,
     url: str | None,
     requests: list[Request],
     embedder: Embedder,
 ) -> Point:
-    """Put the version's vectors in the backend (unless they are there), measure, and drop scale copies."""
-    settings = kb.settings.model_copy(update={"chroma_url": url})
-
-    def measure() -> Point:
+    """Build the version in the backend through the production builder (unless it is the demo's own,
+    already embedded), measure it, and drop the scale copy's vectors."""
+    if url is None and size is None:
+        kb = demo_kb(demo)
+    else:
+        start = time.perf_counter()
+        kb = scaled_kb(demo, size or 0, work / f"size-{size or 'demo'}-{backend}", url)
+        spent = time.perf_counter() - start
+        result.note(
+            "retrieval", f"{label}, {backend}: version built through VersionBuilder in {spent:.1f} s."
+        )
+    try:
         return measure_point(
-            settings,
+            kb.settings,
             kb.collection,
             label=label,
             backend=backend,
@@ -113,15 +112,6 @@ def measure_backend(
             requests=requests,
             embedder=embedder,
         )
-
-    if url is None and kb.synthetic is None:  # the demo's own vectors, already in its embedded Chroma
-        return measure()
-    chroma = open_chroma(settings)
-    start = time.perf_counter()
-    fill_store(kb, demo, chroma)
-    spent = time.perf_counter() - start
-    result.note("retrieval", f"{label}, {backend}: vectors added through the store API in {spent:.1f} s.")
-    try:
-        return measure()
     finally:
-        chroma.drop(kb.collection)
+        if kb.settings is not demo:
+            open_chroma(kb.settings).drop(kb.collection)
