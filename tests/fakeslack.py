@@ -31,7 +31,7 @@ TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
 
 # Fields that slack_sdk sends JSON-encoded inside form bodies.
-_JSON_FIELDS = ("blocks", "attachments", "files", "view", "metadata")
+_JSON_FIELDS = ("blocks", "attachments", "files", "view", "metadata", "chunks", "prompts", "loading_messages")
 
 
 class _ApiError(Exception):
@@ -411,7 +411,74 @@ class FakeSlack:
                 if m["ts"] == body.get("ts"):
                     m["text"] = body.get("text", m["text"])
                     m["blocks"] = body.get("blocks") or []
+                    m["streaming"] = False
         return {"channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
+
+    def _m_chat_startStream(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A streamed message begins (in a thread, as Slack requires); its text grows with each append."""
+        if not body.get("thread_ts"):
+            raise _ApiError("invalid_arguments")
+        if not str(body.get("channel", "")).startswith("D") and not body.get("recipient_user_id"):
+            raise _ApiError("missing_recipient_user_id")
+        ts = self.next_ts()
+        message = {
+            "type": "message",
+            "user": self.bot_user,
+            "bot_id": BOT_ID,
+            "text": _stream_text(body),
+            "blocks": [],
+            "ts": ts,
+            "thread_ts": body["thread_ts"],
+            "streaming": True,
+        }
+        with self._lock:
+            self._state.messages.setdefault(str(body.get("channel")), []).append(message)
+        return {"channel": body.get("channel"), "ts": ts}
+
+    def _streaming(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            for m in self._state.messages.get(str(body.get("channel")), []):
+                if m["ts"] == body.get("ts"):
+                    if not m.get("streaming"):
+                        raise _ApiError("message_not_in_streaming_state")
+                    m["text"] += _stream_text(body)
+                    return m
+        raise _ApiError("message_not_found")
+
+    def _m_chat_appendStream(self, body: dict[str, Any]) -> dict[str, Any]:
+        self._streaming(body)
+        return {"channel": body.get("channel"), "ts": body.get("ts")}
+
+    def _m_chat_stopStream(self, body: dict[str, Any]) -> dict[str, Any]:
+        message = self._streaming(body)
+        with self._lock:
+            message["streaming"] = False
+            message["blocks"] = list(message.get("blocks") or []) + list(body.get("blocks") or [])
+        return {"channel": body.get("channel"), "ts": body.get("ts"), "message": dict(message)}
+
+    def _m_assistant_threads_setStatus(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not str(body.get("channel_id", "")).startswith("D") or not body.get("thread_ts"):
+            raise _ApiError("invalid_arguments")  # status exists only in the bot's assistant threads (DMs)
+        return {}
+
+    def _m_assistant_threads_setSuggestedPrompts(self, body: dict[str, Any]) -> dict[str, Any]:
+        prompts = body.get("prompts") or []
+        if (
+            not prompts
+            or len(prompts) > 4
+            or any(not p.get("title") or not p.get("message") for p in prompts)
+        ):
+            raise _ApiError("invalid_arguments")
+        return {}
+
+    def _m_assistant_threads_setTitle(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _m_views_publish(self, body: dict[str, Any]) -> dict[str, Any]:
+        view = body.get("view") or {}
+        if view.get("type") != "home" or not body.get("user_id"):
+            raise _ApiError("invalid_arguments")
+        return {"view": {"id": "VHOME" + str(body.get("user_id")), **view}}
 
     def _m_chat_postEphemeral(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self.next_ts()}
@@ -619,6 +686,13 @@ def _parse_body(headers: Any, raw: bytes) -> dict[str, Any]:
                     body[key] = json.loads(body[key])
         return body
     return {"raw_size": len(raw)}
+
+
+def _stream_text(body: dict[str, Any]) -> str:
+    """The markdown a stream call adds: its markdown_text and its markdown_text chunks."""
+    text = str(body.get("markdown_text") or "")
+    chunks = body.get("chunks") or []
+    return text + "".join(str(c.get("text", "")) for c in chunks if c.get("type") == "markdown_text")
 
 
 def _send(handler: BaseHTTPRequestHandler, status: int, data: bytes, content_type: str) -> None:

@@ -128,6 +128,7 @@ def build_bot(
         downloader=downloader,
         text_handler=text_handler,
         offer_approval=library is not None,
+        slow_after=settings.llm_slow_after,
     )
     interactions = Interactions(web, store, experts, resolver)
     # Listeners only acknowledge and queue, so a burst of events is acknowledged without waiting on answers.

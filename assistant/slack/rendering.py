@@ -169,18 +169,31 @@ def answer_actions(record_id: str, *, offer_expert: bool, offer_approval: bool =
 
 
 def render_answer(
-    answer: Answer, *, record_id: str, offer_expert: bool, offer_approval: bool = False
+    answer: Answer,
+    *,
+    record_id: str | None,
+    offer_expert: bool = False,
+    offer_approval: bool = False,
+    note: str | None = None,
 ) -> list[SlackMessage]:
-    """An answer as one or more messages (50 blocks each at most); buttons close the last one."""
+    """An answer as one or more messages (50 blocks each at most); buttons close the last one.
+
+    `note` (e.g. that the model's text was replaced) is shown above the answer and leads the fallback
+    text; without a `record_id` (an answer shown for now, to be replaced) there are no buttons.
+    """
     content = answer_blocks(answer)
+    if note:
+        content.insert(0, _context("ℹ️ " + escape(note)))
     per_message = BLOCKS_LIMIT - 1  # room for the actions block
     groups = [content[i : i + per_message] for i in range(0, len(content), per_message)] or [[]]
     messages = []
     for i, group in enumerate(groups):
         blocks = list(group)
-        if i == len(groups) - 1:
+        if i == len(groups) - 1 and record_id is not None:
             blocks.append(answer_actions(record_id, offer_expert=offer_expert, offer_approval=offer_approval))
         text = escape(answer.shown_text()) if i == 0 else _fallback(group)
+        if i == 0 and note:
+            text = f"{escape(note)}\n\n{text}"
         messages.append(SlackMessage(text=text[:FALLBACK_LIMIT], blocks=blocks))
     return messages
 
