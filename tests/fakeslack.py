@@ -749,6 +749,10 @@ class BotHarness:
             }
         )
         build_options.setdefault("process_before_response", True)
+        if hasattr(core, "retriever"):
+            from assistant.coverage import coverage_of
+
+            build_options.setdefault("coverage", lambda: coverage_of(core.retriever))
         self.bot = build_bot(self.settings, core, **build_options)
         self.endpoint = HttpEndpoint(self.bot.app, self.SECRET, host="127.0.0.1", port=0).start()
         self.sender = SignedSender(self.endpoint.url, self.SECRET, response_root=fake.root)

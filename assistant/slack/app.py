@@ -9,6 +9,7 @@ from fields of the event body.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -19,8 +20,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from assistant.coverage import Coverage
 from assistant.errors import ConfigError
 from assistant.settings import Settings
+from assistant.slack.agent_surface import register_agent_surface
 from assistant.slack.approving import Approvals, LibraryHooks, register_approvals
 from assistant.slack.audience import Asker, AudienceResolver, load_channels
 from assistant.slack.conversation import parse_command, plain_text
@@ -103,12 +106,14 @@ def build_bot(
     file_workers: int = FILE_WORKERS,
     text_handler: TextHandler | None = None,
     library: LibraryHooks | None = None,
+    coverage: Callable[[], Coverage] | None = None,
 ) -> SlackBot:
     """Build the Bolt app over the answering core (calls Slack's auth.test to check the token).
 
     `download_seconds` bounds each file download as a whole; `file_workers` is how many messages with
     files are worked on at once, besides the `slack_workers` answering questions. With `library`, internal
     answers carry "Approve" / "Edit & approve" and `/deal library` posts the library's health digest.
+    `coverage` (what the live knowledge base holds) feeds the Messages tab's suggested prompts.
     """
     web = web_client(settings)
     resolver = AudienceResolver(web, load_channels(settings.slack_channels_file))
@@ -148,17 +153,19 @@ def build_bot(
     if library is not None:  # before the general `/deal` listener, which takes every text
         approvals = Approvals(web, interactions, resolver, library)
         register_approvals(app, approvals, clicker_of=_clicker, home_of=_home)
-    _register(app, replier, interactions)
+    _register(app, replier, interactions, coverage)
     return SlackBot(app=app, replier=replier, interactions=interactions, store=store, listeners=listeners)
 
 
-def _register(app: App, replier: Replier, interactions: Interactions) -> None:
-    _register_messages(app, replier)
+def _register(
+    app: App, replier: Replier, interactions: Interactions, coverage: Callable[[], Coverage] | None
+) -> None:
+    _register_messages(app, replier, coverage)
     _register_command(app, replier)
     _register_interactions(app, interactions)
 
 
-def _register_messages(app: App, replier: Replier) -> None:
+def _register_messages(app: App, replier: Replier, coverage: Callable[[], Coverage] | None) -> None:
     seen = SeenDeliveries()
 
     def on_event(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
@@ -174,6 +181,9 @@ def _register_messages(app: App, replier: Replier) -> None:
             log.info("ignoring a repeated delivery of %s in %s", ts, channel)
             return
         replier.accept_message(_job(event, context))
+
+    # The Messages tab's threads (assistant threads) come through Bolt's Assistant middleware.
+    register_agent_surface(app, app.client, on_message=on_event, coverage=coverage)
 
     @app.event("app_mention")
     def on_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
