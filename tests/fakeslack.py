@@ -644,8 +644,8 @@ class SignedSender:
             "response_url": f"{self.response_root}/response/{n}",
             "actions": [
                 {
-                    "type": "button",
-                    "action_id": action_id,
+                    "type": button.get("type", "button"),
+                    "action_id": button["action_id"],
                     "block_id": button.get("block_id", "b"),
                     "value": button.get("value", ""),
                     "action_ts": str(time.time()),
@@ -665,11 +665,25 @@ class SignedSender:
         return self.interaction(payload)
 
 
+FEEDBACK_SIDES = {"feedback_up": "positive_button", "feedback_down": "negative_button"}
+
+
 def find_button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    """A button of the message as Slack reports its click: "feedback_up" / "feedback_down" name the two
+    sides of a native feedback_buttons element (the click carries that side's value)."""
     for block in message.get("blocks") or []:
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+        kind = block.get("type")
+        for element in block.get("elements", []) if kind in ("actions", "context_actions") else []:
             if element.get("action_id") == action_id:
                 return {**element, "block_id": block.get("block_id", "b")}
+            if element.get("type") == "feedback_buttons" and action_id in FEEDBACK_SIDES:
+                side = element[FEEDBACK_SIDES[action_id]]
+                return {
+                    "type": "feedback_buttons",
+                    "action_id": element["action_id"],
+                    "value": side["value"],
+                    "block_id": block.get("block_id", "b"),
+                }
     raise AssertionError(f"no button {action_id!r} in message {_short(message)}")
 
 

@@ -177,3 +177,28 @@ _CHECKS = {
     "header": _header,
     "divider": _divider,
 }
+
+
+def shown_text(message: dict[str, Any]) -> str:
+    """Everything a person reads in a message's blocks (sections, markdown, context), one string."""
+    parts: list[str] = []
+    for block in message.get("blocks") or []:
+        if block["type"] == "section":
+            parts.append(block["text"]["text"])
+        elif block["type"] == "markdown":
+            parts.append(block["text"])
+        elif block["type"] == "context":
+            parts += [e["text"] for e in block["elements"]]
+    return "\n".join(parts)
+
+
+def action_ids(message: dict[str, Any]) -> list[str]:
+    """The controls of a message by action_id; a native feedback_buttons element counts as
+    "feedback_up" and "feedback_down" (the fake's click() presses either side)."""
+    ids: list[str] = []
+    for block in message.get("blocks") or []:
+        if block["type"] not in ("actions", "context_actions"):
+            continue
+        for e in block["elements"]:
+            ids += ["feedback_up", "feedback_down"] if e["type"] == "feedback_buttons" else [e["action_id"]]
+    return ids

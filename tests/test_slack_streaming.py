@@ -21,7 +21,7 @@ from assistant.slack.refining import CHECKING_NOTE, REPLACED_NOTE
 from assistant.wiring import build_assistant, run_ingest
 from tests.conftest import TODAY, make_settings
 from tests.fakeslack import BotHarness, FakeSlack
-from tests.slack_payloads import assert_within_limits
+from tests.slack_payloads import action_ids, assert_within_limits
 
 QUESTION = "What is the same-day mail cut-off time?"
 GROUNDED = (
@@ -185,13 +185,13 @@ def test_slow_model_in_a_channel_shows_the_offline_answer_first_then_the_checked
     fake = harness.fake
     [interim] = fake.wait_for_method("chat.update")
     assert CHECKING_NOTE in interim.body["text"] and "2:00 p.m. ET" in interim.body["text"]
-    assert "feedback" not in str(interim.body["blocks"]), "no buttons on an answer about to be replaced"
+    assert not action_ids(interim.body), "no buttons on an answer about to be replaced"
     gate.set()
     first, final = fake.wait_for_method("chat.update", 2)
     assert final.body["ts"] == first.body["ts"]
     answer = harness.answer(CHANNEL, ts)
     assert CHECKING_NOTE not in answer["text"] and "Both cut-offs follow Eastern Time" in answer["text"]
-    assert "feedback_up" in str(answer["blocks"])
+    assert "feedback_up" in action_ids(answer)
     assert not [c for c in fake.calls if "Stream" in c.method]
 
 

@@ -35,6 +35,7 @@ from assistant.slack.files import FileHandler
 from assistant.slack.interactions import Interactions
 from assistant.slack.rendering import (
     ESCALATE,
+    FEEDBACK,
     FEEDBACK_DOWN,
     FEEDBACK_UP,
     REASON_BLOCK,
@@ -224,6 +225,20 @@ def _register_interactions(app: App, interactions: Interactions) -> None:
             "down",
             clicker=_clicker(body, context),
             trigger_id=body.get("trigger_id"),
+        )
+
+    @app.action(FEEDBACK)
+    def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        """Slack's native 👍/👎: the clicked button's value says which, and which answer."""
+        ack()
+        direction, _, record_id = str(action.get("value", "")).partition(":")
+        if direction not in ("up", "down"):
+            return
+        interactions.rate(
+            record_id,
+            "up" if direction == "up" else "down",
+            clicker=_clicker(body, context),
+            trigger_id=body.get("trigger_id") if direction == "down" else None,
         )
 
     @app.action(ESCALATE)
