@@ -44,6 +44,7 @@ from assistant.slack.rendering import (
     render_help,
 )
 from assistant.slack.replying import FILE_WORKERS, AnswersQuestions, Job, Replier, TextHandler
+from assistant.slack.threads import is_mute, mentions_directly
 
 log = logging.getLogger(__name__)
 
@@ -188,12 +189,20 @@ def _register_messages(app: App, replier: Replier, coverage: Callable[[], Covera
 
     @app.event("app_mention")
     def on_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        on_event(body, event, context)
+        if not mentions_directly(event, context.bot_user_id):
+            log.info("ignoring a quoted or forwarded mention in %s", event.get("channel"))
+            return
+        if not _muted(replier, event, context.bot_user_id):
+            on_event(body, event, context)
 
     @app.event("message")
     def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        # In channels the bot answers only when mentioned (app_mention); every DM is addressed to it.
+        # Every DM is addressed to the bot. In channels a mention comes as app_mention; without one, only
+        # the starter's follow-ups in a thread the bot answered in, until someone says `mute` there.
         if event.get("channel_type") == "im":
+            on_event(body, event, context)
+            return
+        if _follow_up(replier, event, context.bot_user_id):
             on_event(body, event, context)
 
 
@@ -252,6 +261,31 @@ def _register_interactions(app: App, interactions: Interactions) -> None:
         values = view.get("state", {}).get("values", {})
         reason = values.get(REASON_BLOCK, {}).get(REASON_INPUT, {}).get("value")
         interactions.save_reason(view.get("private_metadata", ""), user=body["user"]["id"], reason=reason)
+
+
+def _muted(replier: Replier, event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A `mute` reply in a thread: the bot keeps quiet there from now on (it says so if it was there)."""
+    thread_ts = event.get("thread_ts")
+    if (
+        not thread_ts
+        or not _addressed(event)
+        or not is_mute(plain_text(event.get("text") or "", bot_user_id))
+    ):
+        return False
+    if replier.threads.mute(event["channel"], thread_ts):
+        replier.say(event["channel"], thread_ts, "🔇 Muted in this thread: mention me to ask again.")
+    return True
+
+
+def _follow_up(replier: Replier, event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A channel thread reply without a mention that the bot answers: in a thread it answered in, from the
+    person who started it, not muted (a reply with a mention comes as app_mention instead)."""
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or thread_ts == event.get("ts") or f"<@{bot_user_id}" in (event.get("text") or ""):
+        return False
+    if _muted(replier, event, bot_user_id):
+        return False
+    return replier.threads.follows(str(event.get("channel")), thread_ts, str(event.get("user")))
 
 
 def _addressed(event: dict[str, Any]) -> bool:

@@ -46,6 +46,7 @@ from assistant.slack.rendering import (
     render_problem,
     render_text,
 )
+from assistant.slack.threads import BotThreads
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,9 @@ class Replier:
         text_handler: TextHandler | None = None,
         offer_approval: bool = False,
         slow_after: float = 3.0,
+        threads: BotThreads | None = None,
     ) -> None:
+        self.threads = threads or BotThreads()
         self._text_handler = text_handler
         self._refiner = Refiner(web, workers=workers, slow_after=slow_after)
         self._web = web
@@ -131,6 +134,8 @@ class Replier:
         ):
             self._submit(replace(job, status_set=True))
             return
+        if job.source == "message" and not job.in_thread:
+            self.threads.join(job.asker.channel, job.thread_ts, job.asker.user)  # the asker starts it
         placeholder = self._post_safely(job.asker.channel, job.thread_ts, render_placeholder(what))
         self._submit(replace(job, placeholder_ts=placeholder))
 
@@ -251,9 +256,12 @@ class Replier:
                 job, [render_problem("Which client is this draft for? Say `draft: <question> for <client>`.")]
             )
             return
+        history, starter = self._history(job)
         request = Request(
-            question=intent.question, audience=placement.audience, client=client, history=self._history(job)
+            question=intent.question, audience=placement.audience, client=client, history=history
         )
+        if job.source == "message" and not job.asker.is_dm:
+            self.threads.join(job.asker.channel, job.thread_ts, starter)
         staged = self._core.staged(request, "draft" if intent.kind == "draft" else "ask")
         if staged.refine is None:
             self._show(job, placement, staged.offline)
@@ -309,16 +317,22 @@ class Replier:
             job, placement, answer, standing_note(answer.fallback_reason) if answer.fallback_reason else None
         )
 
-    def _history(self, job: Job) -> list[Turn]:
+    def _history(self, job: Job) -> tuple[list[Turn], str | None]:
+        """The thread's earlier turns, and who started the thread (None if unknown)."""
         if not job.in_thread or job.message_ts is None:
-            return []
+            return [], job.asker.user
         replies = self._web.conversations_replies(channel=job.asker.channel, ts=job.thread_ts, limit=50)
-        return history_from_replies(
-            list(replies.get("messages") or []),
-            before_ts=job.message_ts,
-            bot_user_id=job.bot_user_id,
-            bot_id=job.bot_id,
+        messages = list(replies.get("messages") or [])
+        parent = next((m for m in messages if m.get("ts") == job.thread_ts), None)
+        starter = str(parent["user"]) if parent and parent.get("user") and not parent.get("bot_id") else None
+        turns = history_from_replies(
+            messages, before_ts=job.message_ts, bot_user_id=job.bot_user_id, bot_id=job.bot_id
         )
+        return turns, starter
+
+    def say(self, channel: str, thread_ts: str, mrkdwn: str) -> None:
+        """Post a short note in a thread (errors are logged)."""
+        self._post_safely(channel, thread_ts, render_text(mrkdwn))
 
     def _file_message(self, job: Job, placement: Placement) -> FileMessage:
         return FileMessage(
