@@ -8,6 +8,7 @@ from fields of the event body.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from assistant.coverage import Coverage
 from assistant.errors import ConfigError
+from assistant.gate_records import GateRecord
 from assistant.settings import Settings
 from assistant.slack.agent_surface import register_agent_surface
 from assistant.slack.approving import Approvals, LibraryHooks, register_approvals
@@ -32,6 +34,7 @@ from assistant.slack.downloading import DOWNLOAD_SECONDS, FileDownloader, FileHo
 from assistant.slack.escalation import load_experts
 from assistant.slack.feedback import FeedbackStore
 from assistant.slack.files import FileHandler
+from assistant.slack.home import REFRESH_SECONDS, HomeTab
 from assistant.slack.interactions import Interactions
 from assistant.slack.rendering import (
     ESCALATE,
@@ -65,9 +68,12 @@ class SlackBot:
     interactions: Interactions
     store: FeedbackStore
     listeners: ThreadPoolExecutor
+    home: HomeTab | None = None
 
     def close(self) -> None:
         """Finish the answers in progress and stop the worker threads."""
+        if self.home is not None:
+            self.home.stop()
         self.listeners.shutdown(wait=True)
         self.replier.close()
 
@@ -109,13 +115,17 @@ def build_bot(
     text_handler: TextHandler | None = None,
     library: LibraryHooks | None = None,
     coverage: Callable[[], Coverage] | None = None,
+    last_gate: Callable[[], GateRecord | None] = lambda: None,
+    home_refresh_seconds: float = REFRESH_SECONDS,
+    today: Callable[[], dt.date] = dt.date.today,
 ) -> SlackBot:
     """Build the Bolt app over the answering core (calls Slack's auth.test to check the token).
 
     `download_seconds` bounds each file download as a whole; `file_workers` is how many messages with
     files are worked on at once, besides the `slack_workers` answering questions. With `library`, internal
     answers carry "Approve" / "Edit & approve" and `/deal library` posts the library's health digest.
-    `coverage` (what the live knowledge base holds) feeds the Messages tab's suggested prompts.
+    `coverage` (what the live knowledge base holds) feeds the Messages tab's suggested prompts and, with
+    `last_gate`, the Home tab (re-published every `home_refresh_seconds` after a promotion).
     """
     web = web_client(settings)
     resolver = AudienceResolver(web, load_channels(settings.slack_channels_file))
@@ -156,7 +166,21 @@ def build_bot(
         approvals = Approvals(web, interactions, resolver, library)
         register_approvals(app, approvals, clicker_of=_clicker, home_of=_home)
     _register(app, replier, interactions, coverage)
-    return SlackBot(app=app, replier=replier, interactions=interactions, store=store, listeners=listeners)
+    home = None
+    if coverage is not None:
+        home = HomeTab(web, resolver, experts, coverage=coverage, last_gate=last_gate, clock=today)
+        _register_home(app, home)
+        home.start(home_refresh_seconds)
+    return SlackBot(
+        app=app, replier=replier, interactions=interactions, store=store, listeners=listeners, home=home
+    )
+
+
+def _register_home(app: App, home: HomeTab) -> None:
+    @app.event("app_home_opened", matchers=[lambda event: event.get("tab") == "home"])
+    def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
+        if event.get("user"):
+            home.publish(str(event["user"]), _home(context))
 
 
 def _register(
