@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(600, ge=16, description="Longest model reply, in tokens.")
     llm_retries: int = Field(1, ge=0, le=5, description="Retries of a failed model call (not of timeouts).")
     llm_concurrency: int = Field(1, ge=1, description="Model calls in flight at once (per loaded model).")
+    llm_slow_after: float = Field(
+        3.0,
+        ge=0,
+        description="Seconds the bot waits for the model in a channel before posting the offline answer "
+        "first (the checked model answer then replaces it).",
+    )
     top_k: int = Field(8, ge=1, le=50, description="Chunks retrieved per question.")
 
     # Slack (Slack's own variable names for its secrets)

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli.main import app
+from assistant.gate_records import gate_record_path, load_gate_record
 from assistant.wiring import open_registry
 from tests.conftest import KNOWLEDGE, make_settings
 
@@ -63,6 +64,9 @@ def test_promote_refuses_a_candidate_that_fails_the_gate_unless_forced(
     assert code == 1
     assert "eval gate failed" in out
     assert registry.state().live == live_before
+    record = load_gate_record(gate_record_path(data_dir))  # what the Slack Home tab shows
+    assert record is not None and not record.passed and record.failed
+    assert record.candidate == registry.state().staged
 
     code, out = invoke(data_dir, "kb", "promote", "--force")
     assert code == 0, out

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,15 +23,10 @@ from assistant.slack.approving import (
 from assistant.slack.rendering import APPROVE, EDIT_APPROVE
 from tests.fakeslack import BotHarness, FakeSlack
 from tests.library_fixtures import knowledge_copy, library_for
+from tests.slack_payloads import action_ids
 
 SALES = "C0SALES"
 QUESTION = "do we have FedRAMP?"
-
-
-def action_ids(message: dict[str, Any]) -> list[str]:
-    return [
-        e["action_id"] for b in message.get("blocks") or [] if b["type"] == "actions" for e in b["elements"]
-    ]
 
 
 def rows(path: Path) -> list[dict[str, str]]:

@@ -23,6 +23,8 @@ from assistant.settings import Settings
 from assistant.slack.files import FileMessage
 from assistant.slack.serving import SocketModeConnection
 from tests.fakeslack import BOT_USER, BotHarness, FakeSlack, SignedSender, sign
+from tests.slack_payloads import action_ids, assert_within_limits
+from tests.slack_payloads import shown_text as shown
 
 SALES = "C0SALES"
 PINECREST_ROOM = "C0PINE"
@@ -45,23 +47,6 @@ fallback: S0DEALDESK
 
 PRICE_QUESTION = "what did we charge Pinecrest per image?"
 PINECREST_PRICE = "$0.038"
-
-
-def shown(message: dict[str, Any]) -> str:
-    """Everything a person sees in a message's blocks."""
-    parts = []
-    for block in message.get("blocks") or []:
-        if block["type"] == "section":
-            parts.append(block["text"]["text"])
-        elif block["type"] == "context":
-            parts += [e["text"] for e in block["elements"]]
-    return "\n".join(parts)
-
-
-def action_ids(message: dict[str, Any]) -> list[str]:
-    return [
-        e["action_id"] for b in message.get("blocks") or [] if b["type"] == "actions" for e in b["elements"]
-    ]
 
 
 @pytest.fixture
@@ -112,6 +97,8 @@ def test_channel_mention_is_acknowledged_then_answered_in_thread_with_sources(
     assert "FedRAMP" in shown(answer)
     assert "*Sources*" in shown(answer) and "[1]" in shown(answer)
     assert {"feedback_up", "feedback_down"} <= set(action_ids(answer))
+    assert [b["type"] for b in answer["blocks"]][1:3] == ["markdown", "context_actions"]
+    assert_within_limits(update.body)
 
 
 def test_every_direct_message_is_answered_in_its_thread_without_a_mention(harness: BotHarness) -> None:

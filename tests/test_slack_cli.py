@@ -177,7 +177,16 @@ def _wait_for_listening(process: subprocess.Popen[str], timeout: float = 120.0) 
 def test_manifest_subscribes_to_what_the_bot_handles_with_the_scopes_it_calls() -> None:
     manifest = yaml.safe_load((ROOT / "slack-manifest.yaml").read_text(encoding="utf-8"))
     settings = manifest["settings"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_mention",
+        "app_home_opened",
+        "assistant_thread_started",
+        "assistant_thread_context_changed",
+        "message.channels",
+        "message.groups",
+        "message.im",
+    }
+    assert manifest["features"]["assistant_view"]["assistant_description"]  # the agent surface is on
     assert settings["interactivity"]["is_enabled"] and settings["socket_mode_enabled"]
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/deal"]
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
@@ -188,6 +197,7 @@ def test_manifest_subscribes_to_what_the_bot_handles_with_the_scopes_it_calls() 
         "im:history",
         "channels:history",
         "groups:history",
+        "assistant:write",
     }
     needed |= {"channels:read", "groups:read", "users:read", "files:read", "files:write"}
     assert needed <= scopes

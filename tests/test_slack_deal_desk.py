@@ -18,6 +18,7 @@ from assistant.slack.questionnaire_filling import QuestionnaireFiller
 from assistant.wiring import open_catalog
 from tests.conftest import ROOT
 from tests.fakeslack import BotHarness, FakeSlack
+from tests.slack_payloads import assert_within_limits
 
 SALES = "C0SALES"
 PINECREST_ROOM = "C0PINE"
@@ -74,6 +75,10 @@ def test_deal_sheet_with_business_case_gets_summary_chart_and_workbook_in_the_th
     assert "*Top risks*" in text and "SLA credits at the cap" in text
     # $0.0335 per image is within the $0.029-$0.064 seen, $0.20 per envelope within $0.047-$0.21.
     assert "is below the range" not in text and "is above the range" not in text
+    [table] = [b for b in reply["blocks"] if b["type"] == "table"]
+    figures = {row[0]["text"]: row[1]["text"] for row in table["rows"][1:]}
+    assert figures["TCV"] == "$4,747,166.56" and figures["Payback"] == "month 2"
+    assert_within_limits(reply)
 
     uploads = {u["filename"]: u for u in fake.uploaded().values()}
     assert set(uploads) == {"pinecrest-health-renewal-case.png", "pinecrest-health-renewal-case.xlsx"}
@@ -153,6 +158,11 @@ def test_slash_comparables_answers_in_a_thread_with_min_median_max(
     )
     assert "Pinecrest Health, 2025-07-01, 1,150,000 a month" in text
     assert "`sows/cobalt-ridge-insurance-policy-communications-sow.docx`" in text
+    parent = [m for m in fake.messages(SALES) if m.get("bot_id") and m.get("thread_ts")][-1]
+    [table] = [b for b in parent["blocks"] if b["type"] == "table"]
+    assert [c["text"] for c in table["rows"][0]][:3] == ["Price", "Service", "Client"]
+    assert len(table["rows"]) == 4  # header and the three prices
+    assert_within_limits(parent)
 
 
 def test_slash_comparables_in_a_client_channel_shows_only_that_clients_prices(

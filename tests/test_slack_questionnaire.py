@@ -40,6 +40,7 @@ from tests.questionnaire_builders import (
     sheet_records,
     table_rows,
 )
+from tests.slack_payloads import assert_within_limits
 
 SALES = "C0SALES"
 PINECREST_ROOM = "C0PINE"
@@ -168,6 +169,19 @@ def test_xlsx_attached_to_a_mention_is_filled_and_uploaded_to_the_thread_with_it
     assert (security["2.1"]["Question"], security["2.1"]["Confidence"]) == (MANDARIN, "not found")
     assert workbook["Instructions"]["A1"].value == "Harbor Mutual: request for proposal"
     assert source.read_bytes() == original
+    [table] = [b for b in status["blocks"] if b["type"] == "table"]
+    cells = [[c["text"] for c in row] for row in table["rows"]]
+    assert cells[0] == ["Drafted answers", "6 unique of 7"]
+    assert [row[0] for row in cells[1:]] == [
+        "high",
+        "medium",
+        "low (review)",
+        "not found (review)",
+        "restricted (review)",
+    ]
+    assert sum(int(row[1]) for row in cells[1:]) == 7
+    assert "Filled 7 questions (6 unique)" in status["text"], "the fallback text carries the counts"
+    assert_within_limits(status)
 
     updates = status_updates(fake, status["ts"])
     assert "*harbor-rfp.xlsx* for *Harbor Mutual*" in updates[0] and updates[0].startswith("⏳")

@@ -9,12 +9,14 @@ from assistant.slack.conversation import history_from_replies, parse_command, pa
 from assistant.slack.escalation import Experts, escalation_text, needs_expert
 from assistant.slack.rendering import (
     BLOCKS_LIMIT,
+    MARKDOWN_LIMIT,
     SECTION_LIMIT,
     citation_line,
     escape,
     render_answer,
     split_text,
 )
+from tests.slack_payloads import assert_within_limits, payload_problems
 
 CLIENTS = ["Pinecrest Health", "Cobalt Ridge Insurance", "Calder County Department of Revenue"]
 
@@ -36,6 +38,10 @@ def citation(n: int, **fields: object) -> Citation:
     return Citation(**{**base, **fields})  # type: ignore[arg-type]
 
 
+def markdown_texts(blocks: list[dict[str, object]]) -> list[str]:
+    return [str(b["text"]) for b in blocks if b["type"] == "markdown"]
+
+
 def section_texts(blocks: list[dict[str, object]]) -> list[str]:
     return [b["text"]["text"] for b in blocks if b["type"] == "section"]  # type: ignore[index]
 
@@ -43,7 +49,7 @@ def section_texts(blocks: list[dict[str, object]]) -> list[str]:
 def test_user_and_document_text_is_escaped_for_mrkdwn() -> None:
     assert escape("R&D <script> > 5") == "R&amp;D &lt;script&gt; &gt; 5"
     [message] = render_answer(answer("Fees < $1 & SLAs > 99% <!channel>"), record_id="1", offer_expert=False)
-    body = section_texts(message.blocks)[0]
+    body = markdown_texts(message.blocks)[0]
     assert body == "Fees &lt; $1 &amp; SLAs &gt; 99% &lt;!channel&gt;"
     assert "<!channel>" not in message.text
 
@@ -72,9 +78,16 @@ def test_answer_longer_than_50_blocks_is_split_into_several_messages_with_button
     assert len(messages) >= 2
     assert all(len(m.blocks) <= BLOCKS_LIMIT for m in messages)
     assert all(m.text for m in messages)
+    assert not markdown_texts([b for m in messages for b in m.blocks]), "too long for a markdown block"
     actions = [b for m in messages for b in m.blocks if b["type"] == "actions"]
+    feedback = [b for m in messages for b in m.blocks if b["type"] == "context_actions"]
     assert len(actions) == 1 and messages[-1].blocks[-1] is actions[0]
-    assert [e["value"] for e in actions[0]["elements"]] == ["7", "7", "7"]
+    assert len(feedback) == 1 and messages[-1].blocks[-2] is feedback[0]
+    assert [e["value"] for e in actions[0]["elements"]] == ["7"]  # Ask an expert
+    [buttons] = feedback[0]["elements"]
+    assert (buttons["positive_button"]["value"], buttons["negative_button"]["value"]) == ("up:7", "down:7")
+    for m in messages:
+        assert_within_limits({"text": m.text, "blocks": m.blocks})
 
 
 def test_sources_are_a_numbered_list_with_title_section_date_and_overdue_flag() -> None:
@@ -89,11 +102,56 @@ def test_sources_are_a_numbered_list_with_title_section_date_and_overdue_flag() 
 def test_not_found_names_nearest_documents_and_restricted_says_why() -> None:
     gap = Answer(question="q", status=Status.NOT_FOUND, answer="Nothing on this.", nearest=["A & B", "C"])
     [message] = render_answer(gap, record_id="1", offer_expert=True)
-    text = "\n".join(section_texts(message.blocks))
-    assert "Not in the knowledge base" in text and "• A &amp; B\n• C" in text
+    text = "\n".join(markdown_texts(message.blocks))
+    assert "Not in the knowledge base" in text and "- A &amp; B\n- C" in text
     refused = Answer(question="q", status=Status.RESTRICTED, answer="Internal documents only.")
     [message] = render_answer(refused, record_id="1", offer_expert=False)
-    assert "Restricted here" in section_texts(message.blocks)[0]
+    assert "Restricted here" in markdown_texts(message.blocks)[0]
+
+
+def test_an_answer_is_one_markdown_block_with_its_sources_as_a_numbered_list() -> None:
+    overdue = citation(2, title="Mail <Center>", review_overdue=True, review_by=dt.date(2026, 1, 31))
+    cited = answer("We mail by **2 p.m.** [1][2].", citations=[citation(1), overdue], notes=["Check SLA."])
+    [message] = render_answer(cited, record_id="3", offer_expert=False)
+    [markdown] = markdown_texts(message.blocks)
+    sources = markdown.split("**Sources**\n", 1)[1].splitlines()
+    assert sources[0] == (
+        "1. **Doc 1** — Service levels &gt; Turnaround — effective 2025-06-01 — `offerings/doc-1.md`"
+    )
+    assert sources[1].startswith("2. **Mail &lt;Center&gt;**")
+    assert sources[1].endswith("⚠️ *review overdue since 2026-01-31*")
+    assert "> ⚠️ Check SLA." in markdown
+    assert message.text.startswith("We mail by **2 p.m.** [1][2].") and "Check SLA." in message.text
+    assert "Doc 1" in message.text and "Mail &lt;Center&gt;" in message.text, "fallback text: everything"
+    assert_within_limits({"text": message.text, "blocks": message.blocks})
+
+
+def test_an_answer_past_the_markdown_limit_falls_back_to_sections_and_keeps_all_its_text() -> None:
+    text = "\n\n".join(f"Paragraph {i}: " + "word " * 120 for i in range(25))
+    assert len(text) > MARKDOWN_LIMIT
+    messages = render_answer(answer(text), record_id="1", offer_expert=False)
+    blocks = [b for m in messages for b in m.blocks]
+    assert not markdown_texts(blocks) and section_texts(blocks)
+    assert " ".join(" ".join(section_texts(blocks)).split()).count("Paragraph") == 25
+    for m in messages:
+        assert_within_limits({"text": m.text, "blocks": m.blocks})
+
+
+def test_the_validator_refuses_what_slack_refuses() -> None:
+    assert payload_problems({"text": "", "blocks": [{"type": "markdown", "text": "x"}]})
+    assert payload_problems(
+        {"text": "t", "blocks": [{"type": "markdown", "text": "x" * (MARKDOWN_LIMIT + 1)}]}
+    )
+    assert payload_problems(
+        {"text": "t", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]}
+    )
+    assert payload_problems(
+        {"text": "t", "blocks": [{"type": "table", "rows": [[{"type": "raw_text", "text": "a"}]] * 101}]}
+    )
+    assert payload_problems(
+        {"text": "t", "blocks": [{"type": "context_actions", "elements": [{"type": "button"}]}]}
+    )
+    assert payload_problems({"text": "t", "blocks": [{"type": "divider"}] * 51})
 
 
 def test_expert_is_offered_for_low_confidence_and_not_found_only() -> None:

@@ -152,10 +152,19 @@ def check_promotable(settings: Settings, registry: Registry, name: str, during_g
 def gate(settings: Settings, name: str, dataset: Path | None) -> None:
     """Run the eval gate on `name` against live; fail with one line if it does not pass."""
     from assistant.cli.eval_commands import gate_report, print_summary
+    from assistant.gate_records import GateRecord, gate_record_path, save_gate_record
     from evals.gate import run_gate
 
     result = run_gate(settings, candidate=name, baseline="live", dataset=dataset)
     print_summary(gate_report(result))
+    record = GateRecord(
+        candidate=name,
+        baseline=result.baseline_label,
+        passed=result.passed,
+        failed=[c.metric for c in result.failed_checks()],
+        at=dt.datetime.now(dt.UTC),
+    )
+    save_gate_record(gate_record_path(settings.data_dir), record)  # the bot's Home tab shows it
     if not result.passed:
         failed = ", ".join(c.metric for c in result.failed_checks())
         fail(f"the eval gate failed ({failed}): not promoted (use --force to promote anyway)")

@@ -37,6 +37,8 @@ def run_slack(
     """Run the Slack bot until interrupted."""
     # Imported here so that `deal-assistant --help` and the other commands need not load Slack and the models.
     from assistant.cli.library_commands import lint_report
+    from assistant.coverage import coverage_of
+    from assistant.gate_records import gate_record_path, load_gate_record
     from assistant.library import digest_text
     from assistant.slack.app import build_bot, check_credentials
     from assistant.slack.approving import LibraryHooks
@@ -66,7 +68,13 @@ def run_slack(
         )
         files = desk.file_handler(review_router(reviewing, questionnaires))
         bot = build_bot(
-            settings, core, file_handler=files, text_handler=desk.reply_to_text, library=hooks
+            settings,
+            core,
+            file_handler=files,
+            text_handler=desk.reply_to_text,
+            library=hooks,
+            coverage=lambda: coverage_of(core.retriever),
+            last_gate=lambda: load_gate_record(gate_record_path(settings.data_dir)),
         )
     signal.signal(signal.SIGTERM, _interrupt)
     try:

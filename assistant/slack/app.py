@@ -8,7 +8,9 @@ from fields of the event body.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -19,8 +21,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from assistant.coverage import Coverage
 from assistant.errors import ConfigError
+from assistant.gate_records import GateRecord
 from assistant.settings import Settings
+from assistant.slack.agent_surface import register_agent_surface
 from assistant.slack.approving import Approvals, LibraryHooks, register_approvals
 from assistant.slack.audience import Asker, AudienceResolver, load_channels
 from assistant.slack.conversation import parse_command, plain_text
@@ -29,9 +34,11 @@ from assistant.slack.downloading import DOWNLOAD_SECONDS, FileDownloader, FileHo
 from assistant.slack.escalation import load_experts
 from assistant.slack.feedback import FeedbackStore
 from assistant.slack.files import FileHandler
+from assistant.slack.home import REFRESH_SECONDS, HomeTab
 from assistant.slack.interactions import Interactions
 from assistant.slack.rendering import (
     ESCALATE,
+    FEEDBACK,
     FEEDBACK_DOWN,
     FEEDBACK_UP,
     REASON_BLOCK,
@@ -40,6 +47,7 @@ from assistant.slack.rendering import (
     render_help,
 )
 from assistant.slack.replying import FILE_WORKERS, AnswersQuestions, Job, Replier, TextHandler
+from assistant.slack.threads import is_mute, mentions_directly
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +68,12 @@ class SlackBot:
     interactions: Interactions
     store: FeedbackStore
     listeners: ThreadPoolExecutor
+    home: HomeTab | None = None
 
     def close(self) -> None:
         """Finish the answers in progress and stop the worker threads."""
+        if self.home is not None:
+            self.home.stop()
         self.listeners.shutdown(wait=True)
         self.replier.close()
 
@@ -103,12 +114,18 @@ def build_bot(
     file_workers: int = FILE_WORKERS,
     text_handler: TextHandler | None = None,
     library: LibraryHooks | None = None,
+    coverage: Callable[[], Coverage] | None = None,
+    last_gate: Callable[[], GateRecord | None] = lambda: None,
+    home_refresh_seconds: float = REFRESH_SECONDS,
+    today: Callable[[], dt.date] = dt.date.today,
 ) -> SlackBot:
     """Build the Bolt app over the answering core (calls Slack's auth.test to check the token).
 
     `download_seconds` bounds each file download as a whole; `file_workers` is how many messages with
     files are worked on at once, besides the `slack_workers` answering questions. With `library`, internal
     answers carry "Approve" / "Edit & approve" and `/deal library` posts the library's health digest.
+    `coverage` (what the live knowledge base holds) feeds the Messages tab's suggested prompts and, with
+    `last_gate`, the Home tab (re-published every `home_refresh_seconds` after a promotion).
     """
     web = web_client(settings)
     resolver = AudienceResolver(web, load_channels(settings.slack_channels_file))
@@ -128,6 +145,7 @@ def build_bot(
         downloader=downloader,
         text_handler=text_handler,
         offer_approval=library is not None,
+        slow_after=settings.llm_slow_after,
     )
     interactions = Interactions(web, store, experts, resolver)
     # Listeners only acknowledge and queue, so a burst of events is acknowledged without waiting on answers.
@@ -147,17 +165,33 @@ def build_bot(
     if library is not None:  # before the general `/deal` listener, which takes every text
         approvals = Approvals(web, interactions, resolver, library)
         register_approvals(app, approvals, clicker_of=_clicker, home_of=_home)
-    _register(app, replier, interactions)
-    return SlackBot(app=app, replier=replier, interactions=interactions, store=store, listeners=listeners)
+    _register(app, replier, interactions, coverage)
+    home = None
+    if coverage is not None:
+        home = HomeTab(web, resolver, experts, coverage=coverage, last_gate=last_gate, clock=today)
+        _register_home(app, home)
+        home.start(home_refresh_seconds)
+    return SlackBot(
+        app=app, replier=replier, interactions=interactions, store=store, listeners=listeners, home=home
+    )
 
 
-def _register(app: App, replier: Replier, interactions: Interactions) -> None:
-    _register_messages(app, replier)
+def _register_home(app: App, home: HomeTab) -> None:
+    @app.event("app_home_opened", matchers=[lambda event: event.get("tab") == "home"])
+    def on_home_opened(event: dict[str, Any], context: BoltContext) -> None:
+        if event.get("user"):
+            home.publish(str(event["user"]), _home(context))
+
+
+def _register(
+    app: App, replier: Replier, interactions: Interactions, coverage: Callable[[], Coverage] | None
+) -> None:
+    _register_messages(app, replier, coverage)
     _register_command(app, replier)
     _register_interactions(app, interactions)
 
 
-def _register_messages(app: App, replier: Replier) -> None:
+def _register_messages(app: App, replier: Replier, coverage: Callable[[], Coverage] | None) -> None:
     seen = SeenDeliveries()
 
     def on_event(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
@@ -174,14 +208,25 @@ def _register_messages(app: App, replier: Replier) -> None:
             return
         replier.accept_message(_job(event, context))
 
+    # The Messages tab's threads (assistant threads) come through Bolt's Assistant middleware.
+    register_agent_surface(app, app.client, on_message=on_event, coverage=coverage)
+
     @app.event("app_mention")
     def on_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        on_event(body, event, context)
+        if not mentions_directly(event, context.bot_user_id):
+            log.info("ignoring a quoted or forwarded mention in %s", event.get("channel"))
+            return
+        if not _muted(replier, event, context.bot_user_id):
+            on_event(body, event, context)
 
     @app.event("message")
     def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        # In channels the bot answers only when mentioned (app_mention); every DM is addressed to it.
+        # Every DM is addressed to the bot. In channels a mention comes as app_mention; without one, only
+        # the starter's follow-ups in a thread the bot answered in, until someone says `mute` there.
         if event.get("channel_type") == "im":
+            on_event(body, event, context)
+            return
+        if _follow_up(replier, event, context.bot_user_id):
             on_event(body, event, context)
 
 
@@ -215,6 +260,20 @@ def _register_interactions(app: App, interactions: Interactions) -> None:
             trigger_id=body.get("trigger_id"),
         )
 
+    @app.action(FEEDBACK)
+    def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+        """Slack's native 👍/👎: the clicked button's value says which, and which answer."""
+        ack()
+        direction, _, record_id = str(action.get("value", "")).partition(":")
+        if direction not in ("up", "down"):
+            return
+        interactions.rate(
+            record_id,
+            "up" if direction == "up" else "down",
+            clicker=_clicker(body, context),
+            trigger_id=body.get("trigger_id") if direction == "down" else None,
+        )
+
     @app.action(ESCALATE)
     def on_escalate(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
         ack()
@@ -226,6 +285,31 @@ def _register_interactions(app: App, interactions: Interactions) -> None:
         values = view.get("state", {}).get("values", {})
         reason = values.get(REASON_BLOCK, {}).get(REASON_INPUT, {}).get("value")
         interactions.save_reason(view.get("private_metadata", ""), user=body["user"]["id"], reason=reason)
+
+
+def _muted(replier: Replier, event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A `mute` reply in a thread: the bot keeps quiet there from now on (it says so if it was there)."""
+    thread_ts = event.get("thread_ts")
+    if (
+        not thread_ts
+        or not _addressed(event)
+        or not is_mute(plain_text(event.get("text") or "", bot_user_id))
+    ):
+        return False
+    if replier.threads.mute(event["channel"], thread_ts):
+        replier.say(event["channel"], thread_ts, "🔇 Muted in this thread: mention me to ask again.")
+    return True
+
+
+def _follow_up(replier: Replier, event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A channel thread reply without a mention that the bot answers: in a thread it answered in, from the
+    person who started it, not muted (a reply with a mention comes as app_mention instead)."""
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or thread_ts == event.get("ts") or f"<@{bot_user_id}" in (event.get("text") or ""):
+        return False
+    if _muted(replier, event, bot_user_id):
+        return False
+    return replier.threads.follows(str(event.get("channel")), thread_ts, str(event.get("user")))
 
 
 def _addressed(event: dict[str, Any]) -> bool:

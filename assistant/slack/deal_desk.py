@@ -39,7 +39,7 @@ from assistant.errors import DealAssistantError, DealFileError
 from assistant.models import Audience
 from assistant.slack.audience import Placement
 from assistant.slack.files import FileHandler, FileMessage
-from assistant.slack.rendering import SlackMessage, escape, render_text
+from assistant.slack.rendering import SlackMessage, escape, render_text, render_with_table, table_block
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class DealDesk:
             workbook = Path(scratch) / f"{stem}-case.xlsx"
             write_workbook(review.case, review.sensitivity, review.risks, workbook, self._policy)
             content = workbook.read_bytes()
-        message.reply(render_text(summary_mrkdwn(review, checks)))
+        message.reply(summary_message(review, checks))
         message.upload(
             f"{stem}-case.png", case_chart(review.case, review.sensitivity), title="Business case chart"
         )
@@ -140,7 +140,7 @@ class DealDesk:
         if not unit:
             return [render_text("Which unit? Say `/deal comparables per image`.")]
         found = self._comparables(unit, placement.client)
-        return [render_text(comparables_mrkdwn(found))]
+        return [comparables_message(found)]
 
     def _comparables(self, unit: str, client: str | None) -> ComparableSet:
         if self._open_catalog is None:
@@ -163,6 +163,46 @@ class DealDesk:
             return check_prices(review.case.deal, catalog, audience=Audience.INTERNAL, client=client)
         finally:
             catalog.close()
+
+
+def summary_message(review: DealReview, checks: list[PriceCheck]) -> SlackMessage:
+    """The summary with its figures as a table (the fallback text carries all of it)."""
+    case = review.case
+    payback = f"month {case.payback_month}" if case.payback_month else "never within the term"
+    figures = [
+        ["ACV year 1", money_text(case.acv_year1)],
+        ["ACV average", money_text(case.acv_average)],
+        ["TCV", money_text(case.tcv)],
+        ["Gross profit", money_text(case.gross_profit)],
+        ["Margin", percent_text(case.margin)],
+        ["Payback", payback],
+        ["NPV", money_text(case.npv)],
+    ]
+    text = summary_mrkdwn(review, checks)
+    head, _, _ = text.partition("\n")
+    rest = [line for line in text.split("\n")[1:] if not line.startswith(("• ACV", "• Gross profit"))]
+    table = table_block(["Figure", "Value"], figures)
+    return render_with_table(head, table, "\n".join(rest), text)
+
+
+def comparables_message(found: ComparableSet) -> SlackMessage:
+    """Comparables as a table of prices (client, date, volume, source); text for the fallback."""
+    text = comparables_mrkdwn(found)
+    if not found.comparables:
+        return render_text(text)
+    rows = [
+        [
+            f"${c.price}",
+            c.service,
+            c.client or "rate card",
+            c.date.isoformat() if c.date else "",
+            f"{c.monthly_volume:,.0f}" if c.monthly_volume is not None else "",
+            c.source,
+        ]
+        for c in found.comparables
+    ]
+    table = table_block(["Price", "Service", "Client", "Date", "Monthly volume", "Source"], rows)
+    return render_with_table(text.split("\n", 1)[0], table, "", text)
 
 
 def summary_mrkdwn(review: DealReview, checks: list[PriceCheck]) -> str:

@@ -33,7 +33,14 @@ from assistant.settings import Settings
 from assistant.sizes import MIB, describe_size
 from assistant.slack.conversation import split_client
 from assistant.slack.files import FileMessage
-from assistant.slack.rendering import PLACEHOLDER_PREFIX, escape, render_text
+from assistant.slack.rendering import (
+    PLACEHOLDER_PREFIX,
+    SlackMessage,
+    escape,
+    render_text,
+    render_with_table,
+    table_block,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +125,7 @@ class QuestionnaireFiller:
             summary.questions,
             summary.needs_review,
         )
-        status.show(f"✅ Filled {for_whom}: the copy is in this thread for review.")
+        status.show(f"✅ Filled {for_whom}: the copy is in this thread for review.", summary)
 
     def _client(self, message: FileMessage) -> str:
         named = named_client(message.text, self._core.known_clients())
@@ -170,9 +177,11 @@ class StatusMessage:
         self._message = message
         self._ts = message.placeholder_ts
 
-    def show(self, mrkdwn: str) -> None:
-        """Replace the status text (post it if there is no message yet); Slack errors are only logged."""
-        m, rendered = self._message, render_text(mrkdwn)
+    def show(self, mrkdwn: str, summary: QuestionnaireSummary | None = None) -> None:
+        """Replace the status text (post it if there is no message yet), with the summary's counts as a
+        table when given; Slack errors are only logged."""
+        m = self._message
+        rendered = render_text(mrkdwn) if summary is None else summary_message(mrkdwn, summary)
         try:
             if self._ts is not None:
                 try:
@@ -249,11 +258,26 @@ def _upload(message: FileMessage, summary: QuestionnaireSummary, content: bytes)
         raise DealAssistantError(f"could not upload {name} to this thread: {_error(e)}{hint}") from e
 
 
+def summary_message(head: str, summary: QuestionnaireSummary) -> SlackMessage:
+    """The filled questionnaire's counts by confidence as a table, and the questions to review."""
+    counts = [
+        ["high", str(summary.high)],
+        ["medium", str(summary.medium)],
+        ["low (review)", str(summary.low)],
+        ["not found (review)", str(summary.not_found)],
+        ["restricted (review)", str(summary.restricted)],
+    ]
+    header = ["Drafted answers", f"{summary.unique} unique of {summary.questions}"]
+    review = "\n".join(f"• {escape(q)}" for q in summary.to_review[:20])
+    tail = f"*To review*\n{review}" if review else ""
+    fallback = "\n".join([head, escape(summary.text()), tail]).strip()
+    return render_with_table(head, table_block(header, counts), tail, fallback)
+
+
 def _audience_note(audience: Audience) -> str:
     if audience is Audience.EXTERNAL:
         return " (external audience here: answers from public documents only)"
     return ""
-
 
 
 def _error(e: SlackApiError) -> str:

@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
+from assistant.answering import Mode, Staged
 from assistant.errors import DealAssistantError
 from assistant.models import Answer, Audience, Request, Status, Turn
 from assistant.slack.audience import Asker, AudienceResolver, Placement
@@ -28,6 +29,13 @@ from assistant.slack.downloading import FileDownloader
 from assistant.slack.escalation import needs_expert
 from assistant.slack.feedback import FeedbackStore
 from assistant.slack.files import FileHandler, FileMessage
+from assistant.slack.refining import (
+    CHECKING_NOTE,
+    REPLACED_NOTE,
+    Refiner,
+    StreamTarget,
+    standing_note,
+)
 from assistant.slack.rendering import (
     SlackMessage,
     escape,
@@ -38,6 +46,7 @@ from assistant.slack.rendering import (
     render_problem,
     render_text,
 )
+from assistant.slack.threads import BotThreads
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +60,8 @@ class AnswersQuestions(Protocol):
     def ask(self, request: Request) -> Answer: ...
 
     def draft(self, request: Request) -> Answer: ...
+
+    def staged(self, request: Request, mode: Mode = "ask") -> Staged: ...
 
     def known_clients(self) -> list[str]: ...
 
@@ -69,6 +80,7 @@ class Job:
     bot_user_id: str | None = None
     bot_id: str | None = None
     placeholder_ts: str | None = None
+    status_set: bool = False  # an assistant-thread status stands in for the placeholder (cleared at the end)
 
 
 class Replier:
@@ -87,8 +99,12 @@ class Replier:
         downloader: FileDownloader | None = None,
         text_handler: TextHandler | None = None,
         offer_approval: bool = False,
+        slow_after: float = 3.0,
+        threads: BotThreads | None = None,
     ) -> None:
+        self.threads = threads or BotThreads()
         self._text_handler = text_handler
+        self._refiner = Refiner(web, workers=workers, slow_after=slow_after)
         self._web = web
         self._offer_approval = offer_approval  # the answer library is wired: internal answers can be approved
         self._core = core
@@ -113,8 +129,37 @@ class Replier:
             return
         else:
             what = "Drafting…" if kind == "draft" else "Looking that up…"
+        if job.asker.is_dm and self._set_status(
+            job, _STATUS_FILE if job.files and self._file_handler else _STATUS[kind]
+        ):
+            self._submit(replace(job, status_set=True))
+            return
+        if job.source == "message" and not job.in_thread:
+            self.threads.join(job.asker.channel, job.thread_ts, job.asker.user)  # the asker starts it
         placeholder = self._post_safely(job.asker.channel, job.thread_ts, render_placeholder(what))
         self._submit(replace(job, placeholder_ts=placeholder))
+
+    def _set_status(self, job: Job, loading: list[str]) -> bool:
+        """Show the assistant thread's status (DMs and the Messages tab); False where Slack offers none."""
+        try:
+            self._web.assistant_threads_setStatus(
+                channel_id=job.asker.channel,
+                thread_ts=job.thread_ts,
+                status=loading[0],
+                loading_messages=loading,
+            )
+        except SlackClientError as e:
+            log.info("no assistant status in %s (%s): posting a placeholder", job.asker.channel, e)
+            return False
+        return True
+
+    def _clear_status(self, job: Job) -> None:
+        try:
+            self._web.assistant_threads_setStatus(
+                channel_id=job.asker.channel, thread_ts=job.thread_ts, status=""
+            )
+        except SlackClientError:
+            log.info("clearing the status in %s failed", job.asker.channel)
 
     def accept_command(self, job: Job, response_url: str | None) -> None:
         """Answer a slash command in the pool, in a thread under a parent message the worker posts."""
@@ -140,6 +185,7 @@ class Replier:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
         self._file_pool.shutdown(wait=True, cancel_futures=False)
+        self._refiner.close()
 
     # -- work (pool threads) -----------------------------------------------------------------------
 
@@ -158,6 +204,9 @@ class Replier:
         except Exception:
             log.exception("answering a message in %s (thread %s) failed", job.asker.channel, job.thread_ts)
             self._finish(job, [render_apology()])
+        finally:
+            if job.status_set:
+                self._clear_status(job)
 
     def _open_command_thread(self, job: Job, placement: Placement, response_url: str | None) -> str | None:
         """Post the parent of a slash command's thread; None (and an ephemeral hint) if the bot cannot."""
@@ -207,10 +256,22 @@ class Replier:
                 job, [render_problem("Which client is this draft for? Say `draft: <question> for <client>`.")]
             )
             return
+        history, starter = self._history(job)
         request = Request(
-            question=intent.question, audience=placement.audience, client=client, history=self._history(job)
+            question=intent.question, audience=placement.audience, client=client, history=history
         )
-        answer = self._core.draft(request) if intent.kind == "draft" else self._core.ask(request)
+        if job.source == "message" and not job.asker.is_dm:
+            self.threads.join(job.asker.channel, job.thread_ts, starter)
+        staged = self._core.staged(request, "draft" if intent.kind == "draft" else "ask")
+        if staged.refine is None:
+            self._show(job, placement, staged.offline)
+        elif job.asker.is_dm and job.placeholder_ts is None:
+            self._stream(job, placement, staged)
+        else:
+            self._refine_in_place(job, placement, staged)
+
+    def _show(self, job: Job, placement: Placement, answer: Answer, note: str | None = None) -> None:
+        """Log the answer that is finally shown and put it in the thread (replacing what stands there)."""
         record_id = self._store.log_answer(
             answer, user=job.asker.user, channel=job.asker.channel, thread_ts=job.thread_ts
         )
@@ -219,26 +280,59 @@ class Replier:
             and placement.audience is Audience.INTERNAL
             and answer.status is Status.ANSWERED
         )
-        self._finish(
-            job,
-            render_answer(
-                answer,
-                record_id=str(record_id),
-                offer_expert=needs_expert(answer),
-                offer_approval=approvable,
-            ),
+        messages = render_answer(
+            answer,
+            record_id=str(record_id),
+            offer_expert=needs_expert(answer),
+            offer_approval=approvable,
+            note=note,
+        )
+        self._finish(job, messages)
+
+    def _stream(self, job: Job, placement: Placement, staged: Staged) -> None:
+        """DMs: the model's text streams in, then the checked answer replaces the streamed message."""
+        assert staged.refine is not None
+        target = StreamTarget(job.asker.channel, job.thread_ts, job.asker.user, job.asker.user_team)
+        streamed = self._refiner.stream(target, staged.refine)
+        answer = streamed.answer
+        note = REPLACED_NOTE if answer.fallback_reason else None
+        self._show(replace(job, placeholder_ts=streamed.ts), placement, answer, note)
+
+    def _refine_in_place(self, job: Job, placement: Placement, staged: Staged) -> None:
+        """Channels (never streamed): the checked answer at once if the model is quick, else the offline
+        answer first, replaced by the model's checked answer or noted as standing when it fails the checks."""
+        assert staged.refine is not None
+        future = self._refiner.start(staged.refine)
+        answer = self._refiner.within_deadline(future)
+        if answer is not None:
+            self._show(job, placement, answer)
+            return
+        interim = render_answer(staged.offline, record_id=None, note=CHECKING_NOTE)[0]
+        if job.placeholder_ts is None:
+            job = replace(job, placeholder_ts=self._post_safely(job.asker.channel, job.thread_ts, interim))
+        else:
+            self._finish(job, [interim])
+        answer = future.result()  # bounded by the model's own timeout (DEAL_LLM_TIMEOUT)
+        self._show(
+            job, placement, answer, standing_note(answer.fallback_reason) if answer.fallback_reason else None
         )
 
-    def _history(self, job: Job) -> list[Turn]:
+    def _history(self, job: Job) -> tuple[list[Turn], str | None]:
+        """The thread's earlier turns, and who started the thread (None if unknown)."""
         if not job.in_thread or job.message_ts is None:
-            return []
+            return [], job.asker.user
         replies = self._web.conversations_replies(channel=job.asker.channel, ts=job.thread_ts, limit=50)
-        return history_from_replies(
-            list(replies.get("messages") or []),
-            before_ts=job.message_ts,
-            bot_user_id=job.bot_user_id,
-            bot_id=job.bot_id,
+        messages = list(replies.get("messages") or [])
+        parent = next((m for m in messages if m.get("ts") == job.thread_ts), None)
+        starter = str(parent["user"]) if parent and parent.get("user") and not parent.get("bot_id") else None
+        turns = history_from_replies(
+            messages, before_ts=job.message_ts, bot_user_id=job.bot_user_id, bot_id=job.bot_id
         )
+        return turns, starter
+
+    def say(self, channel: str, thread_ts: str, mrkdwn: str) -> None:
+        """Post a short note in a thread (errors are logged)."""
+        self._post_safely(channel, thread_ts, render_text(mrkdwn))
 
     def _file_message(self, job: Job, placement: Placement) -> FileMessage:
         return FileMessage(
@@ -289,6 +383,18 @@ class Replier:
         except SlackClientError:
             log.exception("posting in %s failed", channel)
             return None
+
+
+_STATUS: dict[str, list[str]] = {
+    "ask": [
+        "Searching the knowledge base…",
+        "Reading the sources…",
+        "Checking the answer against its sources…",
+    ],
+    "draft": ["Drafting…", "Reading the sources…", "Checking the draft against its sources…"],
+    "help": ["Looking that up…"],
+}
+_STATUS_FILE = ["Reading your file…", "Working through the questions…"]
 
 
 def _client_for(intent: Intent, placement: Placement) -> tuple[str | None, str | None]:

@@ -18,12 +18,14 @@ from pathlib import Path
 from slack_sdk.signature import SignatureVerifier
 
 from assistant.settings import Settings
-from evals.bench.fake_slack import BOT_USER, TEAM, TOKEN, FakeWebApi
+from evals.bench.fake_slack import BOT_USER, FakeSlack
 from evals.bench.measuring import Latency, peak_rss_mib, rss_mib, time_each
 from evals.bench.processes import CLI, child_env, stop
 from evals.bench.results import BenchResult, Figure, Reference, Target
 
 SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench-token"
+TEAM = "T0BENCH"
 CHANNEL = "C0BENCH"
 SLACK_ACK_LIMIT_MS = 3000.0  # Slack retries an Events API delivery not acknowledged within 3 seconds
 STARTUP_SECONDS = 240.0
@@ -143,11 +145,11 @@ class Outcome:
     answer: Latency
 
 
-def outcome(fake: FakeWebApi, deliveries: list[Delivery]) -> Outcome:
+def outcome(fake: FakeSlack, deliveries: list[Delivery]) -> Outcome:
     """Match each event to its placeholder (acknowledgement) and final message (answer), as the fake saw
     them."""
-    posts = fake.calls("chat.postMessage")
-    updates = fake.calls("chat.update")
+    posts = fake.calls_to("chat.postMessage")
+    updates = fake.calls_to("chat.update")
     once = 0
     ack: list[float] = []
     answer: list[float] = []
@@ -180,7 +182,7 @@ def bench_slack(
 ) -> None:
     """Run the bot over the demo knowledge base against a fake Web API and send it a burst of mentions."""
     work.mkdir(parents=True, exist_ok=True)
-    with FakeWebApi() as fake:
+    with FakeSlack(team_id=TEAM, token=TOKEN) as fake:
         env = child_env(
             demo,
             {
@@ -195,11 +197,11 @@ def bench_slack(
             time.sleep(1.0)
             at_rest = rss_mib(bot.process.pid)
             deliveries = burst(bot.url, questions)
-            fake.wait("chat.update", len(questions), ANSWER_SECONDS)
+            fake.count_within("chat.update", len(questions), ANSWER_SECONDS)
             time.sleep(1.0)  # a duplicate answer would arrive now
             peak = peak_rss_mib(bot.process.pid)
             seen = outcome(fake, deliveries)
-            unknown = fake.unknown()
+            unknown = fake.unknown_methods()
     if unknown:
         result.note("slack", "the bot called Web API methods the fake does not answer: " + ", ".join(unknown))
     add_slack_figures(result, deliveries, seen, health, ask)
@@ -207,7 +209,8 @@ def bench_slack(
         "slack",
         "`deal-assistant slack --mode http` as its own process over the demo knowledge base (offline "
         f"composer, {demo.slack_workers} answer workers), its Web API pointed at a fake Slack on 127.0.0.1 "
-        f"(evals/bench/fake_slack.py); {len(questions)} signed app_mention events sent at the same instant. "
+        f"(evals/bench/fake_slack.py, the test suite's fake too); {len(questions)} signed app_mention "
+        "events sent at the same instant. "
         "Acknowledgement: the placeholder reply reaching the fake; answer: the chat.update replacing it.",
     )
     result.add(
