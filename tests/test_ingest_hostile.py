@@ -3,6 +3,7 @@ the rest of the run goes on, and what the store held for a failed file stays as 
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from assistant.catalog import Catalog
+from assistant.catalog import ROW_STORE_KEY, Catalog
 from assistant.embedding import Embedder
 from assistant.wiring import open_registry, run_ingest
 from ingest.pipeline import IngestReport
@@ -256,9 +257,11 @@ def test_unknown_metadata_is_stored_once_per_file_and_short_ids_stay_searchable(
     assert not ingest(tmp_path, root, embedder).failed
     catalog = catalog_of(tmp_path, root)
     assert catalog.files()["sows/calder.md"].meta["extra"]["contract_number"] == "CCDR-2024-117"
-    with sqlite3.connect(catalog.path) as db:
-        data = [row[0] for row in db.execute("SELECT data FROM chunks")]
-        bodies = [row[0] for row in db.execute("SELECT body FROM chunks_fts")]
+    with sqlite3.connect(catalog.path) as db:  # the version's catalog names the shared row store
+        (stored,) = db.execute("SELECT value FROM info WHERE key = ?", (ROW_STORE_KEY,)).fetchone()
+        db.execute("ATTACH DATABASE ? AS store", (str(catalog.path.parent / json.loads(stored)),))
+        data = [row[0] for row in db.execute("SELECT data FROM store.chunks")]
+        bodies = [row[0] for row in db.execute("SELECT body FROM store.chunks_fts")]
     assert len(data) > 1 and not any("CCDR" in d or "Negotiated" in d for d in data)
     assert not any("Negotiated" in b for b in bodies)
     assert catalog.keyword_search("CCDR-2024-117", k=3)
