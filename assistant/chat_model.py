@@ -65,11 +65,17 @@ class BoundedChatModel(BaseChatModel):
             try:
                 return ChatResult(generations=[ChatGeneration(message=self._attempt(messages, stop, kwargs))])
             except Exception as e:
-                if attempt == self.retries or not _worth_retrying(e):
+                if not self._retry_after(attempt, e, "call"):
                     raise
-                log.info("model call failed (%s), retrying", type(e).__name__)
-                time.sleep(min(0.5 * 2**attempt, 4.0))
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _retry_after(self, attempt: int, error: Exception, what: str) -> bool:
+        """Whether to try again after `error` (retries left, and worth it); if so, after the back-off."""
+        if attempt == self.retries or not _worth_retrying(error):
+            return False
+        log.info("model %s failed (%s), retrying", what, type(error).__name__)
+        time.sleep(min(0.5 * 2**attempt, 4.0))
+        return True
 
     def _stream(
         self,
@@ -88,10 +94,8 @@ class BoundedChatModel(BaseChatModel):
                     yield ChatGenerationChunk(message=piece)
                 return
             except Exception as e:
-                if started or attempt == self.retries or not _worth_retrying(e):
+                if started or not self._retry_after(attempt, e, "stream"):
                     raise
-                log.info("model stream failed (%s), retrying", type(e).__name__)
-                time.sleep(min(0.5 * 2**attempt, 4.0))
 
     def _stream_attempt(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]

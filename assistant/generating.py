@@ -186,7 +186,7 @@ def abstained(offline: Answer, not_found_below: float = 0.0) -> Answer:
     0 comes from the real-model runs on both corpora (see Tuning.abstention_not_found_below).
     """
     if (offline.evidence or 0.0) >= not_found_below:
-        lower = {Confidence.HIGH: Confidence.MEDIUM}.get(offline.confidence or Confidence.LOW, Confidence.LOW)
+        lower = Confidence.MEDIUM if offline.confidence is Confidence.HIGH else Confidence.LOW
         log.info("chat model found no answer in the sources; the offline answer stands, confidence lowered")
         reason = "the model found no answer in the sources; the offline answer stands with lower confidence"
         return offline.model_copy(update={"confidence": lower, "fallback_reason": reason})

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from evals.metrics import percentile
 from evals.running import CaseResult, RunResult
@@ -45,9 +46,18 @@ class ModelPathStats:
     def shown_share(self) -> float | None:
         return self.shown / self.sent if self.sent else None
 
-    @property
-    def drafts_shown_share(self) -> float | None:
-        return self.drafts_shown / self.drafts_sent if self.drafts_sent else None
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "shown": self.shown,
+            "shown_share": self.shown_share,
+            "drafts_sent": self.drafts_sent,
+            "drafts_shown": self.drafts_shown,
+            "fallback_reasons": dict(self.reasons.most_common()),
+            "unsendable_shown": self.unsendable,
+            "latency_p50_ms": self.latency_p50_ms,
+            "latency_p95_ms": self.latency_p95_ms,
+        }
 
 
 def was_sent(result: CaseResult) -> bool:

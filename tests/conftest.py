@@ -13,7 +13,7 @@ from assistant.answering import Assistant
 from assistant.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import build_assistant, run_ingest, shared_embedder
-from tests.fakeslack import FakeSlack
+from tests.fakeslack import BotHarness, FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -58,6 +58,18 @@ def fake() -> Iterator[FakeSlack]:
     with FakeSlack() as slack:
         yield slack
         assert slack.unexpected() == [], "the bot called Web API methods the fake does not know"
+
+
+@pytest.fixture
+def harness(
+    fake: FakeSlack, demo_settings: Settings, demo_assistant: Assistant, tmp_path: Path
+) -> Iterator[BotHarness]:
+    """The bot over the demo knowledge base with its own feedback store (test files with other settings
+    define their own `harness`)."""
+    settings = demo_settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3"})
+    h = BotHarness(fake, settings, demo_assistant)
+    yield h
+    h.close()
 
 
 @pytest.fixture

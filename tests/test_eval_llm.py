@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from assistant.cli.main import app
 from tests.conftest import KNOWLEDGE
+from tests.fakeopenai import completion, send_json
 
 DOCUMENTS = ("offerings/security-compliance.md", "offerings/digital-mailroom.md")
 SCAN = "How quickly is incoming mail scanned and released in the digital mailroom?"
@@ -55,17 +56,7 @@ class ScriptedModel:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.calls += 1
                 prompt = "\n".join(str(m["content"]) for m in body["messages"])
-                message = {"role": "assistant", "content": reply_to(prompt)}
-                data = json.dumps(
-                    {"id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
-                     "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-                ).encode()  # fmt: skip
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, 200, completion(body["model"], reply_to(prompt)))
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from assistant.cli.main import app
 from assistant.settings import Settings
 from assistant.wiring import load_chat_model
+from tests.fakeopenai import completion, send_json
 
 KEY = "sk-configured-0123456789"
 runner = CliRunner()
@@ -57,12 +58,7 @@ class FakeOpenAI:
                 return self._send(200, completion(model, content))
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, payload)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -80,19 +76,6 @@ class FakeOpenAI:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
-
-
-def completion(model: str, content: str) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": model,
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-        ],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
-    }
 
 
 @pytest.fixture

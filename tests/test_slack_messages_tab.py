@@ -3,28 +3,13 @@ knowledge base covers, assistant threads answered like DMs with a status instead
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from assistant.answering import Assistant
 from assistant.coverage import coverage_of
-from assistant.settings import Settings
-from tests.fakeslack import BotHarness, FakeSlack
+from tests.fakeslack import BotHarness
 
 DM = "D0ALICE"
-
-
-@pytest.fixture
-def harness(
-    fake: FakeSlack, demo_settings: Settings, demo_assistant: Assistant, tmp_path: Path
-) -> Iterator[BotHarness]:
-    settings = demo_settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3"})
-    h = BotHarness(fake, settings, demo_assistant)
-    yield h
-    h.close()
 
 
 def thread_started(h: BotHarness, *, user: str = "U0ALICE", context_channel: str | None = None) -> str:

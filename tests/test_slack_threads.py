@@ -3,26 +3,9 @@ mention only from the thread's starter in threads the bot answered in, `mute`, a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from assistant.answering import Assistant
-from assistant.settings import Settings
-from tests.fakeslack import BOT_USER, BotHarness, FakeSlack
+from tests.fakeslack import BOT_USER, BotHarness
 
 SALES = "C0SALES"
-
-
-@pytest.fixture
-def harness(
-    fake: FakeSlack, demo_settings: Settings, demo_assistant: Assistant, tmp_path: Path
-) -> Iterator[BotHarness]:
-    settings = demo_settings.model_copy(update={"feedback_db": tmp_path / "feedback.sqlite3"})
-    h = BotHarness(fake, settings, demo_assistant)
-    yield h
-    h.close()
 
 
 def reply_in_thread(h: BotHarness, text: str, *, thread_ts: str, user: str = "U0ALICE") -> str:

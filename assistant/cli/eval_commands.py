@@ -113,6 +113,13 @@ DatasetOption = Annotated[
 JsonOption = Annotated[Path | None, typer.Option("--json", help="Write metrics and every Answer as JSON.")]
 ReportOption = Annotated[Path | None, typer.Option("--report", help="Write a Markdown report.")]
 HtmlOption = Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report.")]
+KnowledgeOption = Annotated[
+    Path | None,
+    typer.Option(help="Ingest this folder into a throwaway data dir and evaluate it (instead of --kb)."),
+]
+KbOption = Annotated[
+    str | None, typer.Option(help="Knowledge-base version to evaluate: live (default), staged or a name.")
+]
 ThresholdsOption = Annotated[
     Path | None, typer.Option("--thresholds", help="Thresholds YAML (default: evals/thresholds.yaml).")
 ]
@@ -122,13 +129,8 @@ ThresholdsOption = Annotated[
 def run_command(
     ctx: typer.Context,
     dataset: DatasetOption = None,
-    knowledge: Annotated[
-        Path | None,
-        typer.Option(help="Ingest this folder into a throwaway data dir and evaluate it (instead of --kb)."),
-    ] = None,
-    kb: Annotated[
-        str | None, typer.Option(help="Knowledge-base version to evaluate: live (default), staged or a name.")
-    ] = None,
+    knowledge: KnowledgeOption = None,
+    kb: KbOption = None,
     system: Annotated[
         SystemChoice, typer.Option(help="deal (Deal Assistant) or baseline.")
     ] = SystemChoice.deal,
@@ -228,13 +230,8 @@ def gate_command(
 def llm_command(
     ctx: typer.Context,
     dataset: DatasetOption = None,
-    knowledge: Annotated[
-        Path | None,
-        typer.Option(help="Ingest this folder into a throwaway data dir and evaluate it (instead of --kb)."),
-    ] = None,
-    kb: Annotated[
-        str | None, typer.Option(help="Knowledge-base version to evaluate: live (default), staged or a name.")
-    ] = None,
+    knowledge: KnowledgeOption = None,
+    kb: KbOption = None,
     out_json: JsonOption = None,
     report_md: ReportOption = None,
     report_html: HtmlOption = None,
@@ -283,18 +280,7 @@ def llm_command(
     )
     payload = model_run.to_json()
     payload["comparison"] = offline.to_json()
-    payload["model_path"] = {
-        "sent": stats.sent,
-        "shown": stats.shown,
-        "shown_share": stats.shown_share,
-        "drafts_sent": stats.drafts_sent,
-        "drafts_shown": stats.drafts_shown,
-        "fallback_reasons": dict(stats.reasons.most_common()),
-        "unsendable_shown": stats.unsendable,
-        "latency_p50_ms": stats.latency_p50_ms,
-        "latency_p95_ms": stats.latency_p95_ms,
-        "target_problems": problems,
-    }
+    payload["model_path"] = {**stats.to_json(), "target_problems": problems}
     print_summary(report)
     for line in report.notes:
         console.print(line, highlight=False)

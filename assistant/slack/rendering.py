@@ -99,18 +99,20 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
     return button
 
 
-def citation_line(c: Citation) -> str:
-    """One numbered source: title, section, date and the review-overdue flag, escaped."""
-    parts = [f"*{escape(c.title)}*"]
+def citation_line(c: Citation, *, markdown: bool = False) -> str:
+    """One numbered source: title, section, date and the review-overdue flag, escaped; in Slack mrkdwn
+    ("[1] *Title*") or, with `markdown`, standard Markdown for a markdown block ("1. **Title**")."""
+    strong, emphasis, number = ("**", "*", f"{c.number}.") if markdown else ("*", "_", f"[{c.number}]")
+    parts = [f"{strong}{escape(c.title)}{strong}"]
     if c.section:
         parts.append(escape(c.section))
     if c.effective_date:
         parts.append(f"effective {c.effective_date.isoformat()}")
     parts.append(f"`{escape(c.source)}`")
-    line = f"[{c.number}] " + " — ".join(parts)
+    line = f"{number} " + " — ".join(parts)
     if c.review_overdue:
         since = f" since {c.review_by.isoformat()}" if c.review_by else ""
-        line += f" ⚠️ _review overdue{since}_"
+        line += f" ⚠️ {emphasis}review overdue{since}{emphasis}"
     return line
 
 
@@ -140,20 +142,6 @@ def _body(answer: Answer) -> list[dict[str, Any]]:
     return _sections(text)
 
 
-def _markdown_citation(c: Citation) -> str:
-    parts = [f"**{escape(c.title)}**"]
-    if c.section:
-        parts.append(escape(c.section))
-    if c.effective_date:
-        parts.append(f"effective {c.effective_date.isoformat()}")
-    parts.append(f"`{escape(c.source)}`")
-    line = f"{c.number}. " + " — ".join(parts)
-    if c.review_overdue:
-        since = f" since {c.review_by.isoformat()}" if c.review_by else ""
-        line += f" ⚠️ *review overdue{since}*"
-    return line
-
-
 def answer_markdown(answer: Answer) -> str:
     """The answer, its notes and its numbered sources as standard Markdown (for a markdown block)."""
     text = escape(answer.answer)
@@ -166,7 +154,7 @@ def answer_markdown(answer: Answer) -> str:
     parts = [text]
     parts += [f"> ⚠️ {escape(note)}" for note in answer.notes]
     if answer.citations:
-        parts.append("**Sources**\n" + "\n".join(_markdown_citation(c) for c in answer.citations))
+        parts.append("**Sources**\n" + "\n".join(citation_line(c, markdown=True) for c in answer.citations))
     return "\n\n".join(parts)
 
 
