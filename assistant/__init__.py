@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from assistant.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from assistant.answering import Assistant
+    from assistant.answering.core import Assistant
     from assistant.errors import DealAssistantError
     from assistant.models import Answer, Audience, Request, Status
     from assistant.settings import Settings
@@ -34,7 +34,7 @@ __getattr__, __dir__ = lazy_exports(
     globals(),
     {
         "Answer": "assistant.models",
-        "Assistant": "assistant.answering",
+        "Assistant": "assistant.answering.core",
         "Audience": "assistant.models",
         "DealAssistantError": "assistant.errors",
         "Request": "assistant.models",

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from assistant.models import Confidentiality, DocType
-from assistant.retrieval import Retriever
+from assistant.retrieval.retriever import Retriever
 
 
 @dataclass(frozen=True)

@@ -13,18 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.catalog import Catalog
-from assistant.embedding import Embedder
+from assistant.retrieval.catalog import Catalog
+from assistant.retrieval.embedding import Embedder
+from assistant.retrieval.store import ChromaConnection
+from assistant.retrieval.versions import Registry
 from assistant.settings import Settings
 from assistant.sizes import KIB, mib_bytes
-from assistant.store import ChromaConnection
 from assistant.tuning import Tuning
-from assistant.versions import Registry
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from assistant.answering import Assistant
+    from assistant.answering.core import Assistant
     from assistant.deals.policy import DealPolicy
     from assistant.library import AnswerLibrary
     from assistant.sow_review import Reviewer
@@ -90,7 +90,7 @@ def load_chat_model(settings: Settings) -> BaseChatModel:
     """
     from langchain.chat_models import init_chat_model
 
-    from assistant.chat_model import redact
+    from assistant.answering.chat_model import redact
     from assistant.errors import ConfigError
 
     spec = settings.llm or ""
@@ -123,7 +123,7 @@ def _endpoint_params(settings: Settings, spec: str, key: str | None) -> dict[str
 
 def bound_chat_model(model: BaseChatModel, settings: Settings) -> BaseChatModel:
     """`model` limited by DEAL_LLM_TIMEOUT, DEAL_LLM_RETRIES and DEAL_LLM_CONCURRENCY."""
-    from assistant.chat_model import bounded
+    from assistant.answering.chat_model import bounded
 
     retries, concurrency = settings.llm_retries, settings.llm_concurrency
     return bounded(model, timeout=settings.llm_timeout, retries=retries, concurrency=concurrency)
@@ -142,9 +142,9 @@ def build_assistant(
 
     With version "live" the assistant follows promotions and rollbacks without a restart.
     """
-    from assistant.answering import Assistant
-    from assistant.retrieval import Retriever
-    from assistant.versions import VersionSource
+    from assistant.answering.core import Assistant
+    from assistant.retrieval.retriever import Retriever
+    from assistant.retrieval.versions import VersionSource
 
     registry = open_registry(settings)
     chroma = open_chroma(settings)

@@ -21,7 +21,6 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from assistant.embedding import Embedder
 from assistant.errors import DocumentError
 from assistant.models import (
     Answer,
@@ -33,6 +32,7 @@ from assistant.models import (
     ScoredChunk,
     Status,
 )
+from assistant.retrieval.embedding import Embedder
 from ingest.formats import read_document
 from ingest.metadata import doc_type_for
 from ingest.pipeline import scan_tree

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from assistant.embedding import Embedder
 from assistant.errors import KnowledgeBaseError
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import shared_embedder
 from evals.dataset import default_dataset_path, load_dataset

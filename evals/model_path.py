@@ -4,7 +4,7 @@
 metrics side by side plus what only the model path has: how many answers were sent to the model, how
 many of its answers were shown, why the others were not (by count), and whether any shown answer is one
 a proposal team must never send (citation-only, empty, a placeholder or a letter formula). The checks
-here are the evals' own, written independently of the grounding checks in `assistant/generating.py`.
+here are the evals' own, written independently of the grounding checks in `assistant/answering/generating.py`.
 """
 
 from __future__ import annotations

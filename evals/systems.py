@@ -9,8 +9,8 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Literal
 
-from assistant.embedding import Embedder
 from assistant.errors import KnowledgeBaseError
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import build_assistant, open_catalog, run_ingest
 from evals.dataset import Case

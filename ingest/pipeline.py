@@ -1,8 +1,9 @@
 """Incremental ingest: scan a knowledge folder, read what changed, and build a new knowledge-base version.
 
-Ingest turns files into chunks and vectors and hands them to a `VersionBuilder` (assistant/versions.py),
-which shares everything unchanged with the live version and registers the result as live or staged only
-once it is complete. The live version is never written to, so a crash or Ctrl-C leaves it as it was.
+Ingest turns files into chunks and vectors and hands them to a `VersionBuilder`
+(assistant/retrieval/versions.py), which shares everything unchanged with the live version and registers
+the result as live or staged only once it is complete. The live version is never written to, so a crash
+or Ctrl-C leaves it as it was.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from assistant.catalog import FileRecord
-from assistant.embedding import Embedder
 from assistant.errors import DocumentError, KnowledgeBaseError
 from assistant.models import Chunk, DocType
-from assistant.store import ChromaConnection, vector_texts
-from assistant.versions import Registry, VersionBuilder, building
+from assistant.retrieval.catalog import FileRecord
+from assistant.retrieval.embedding import Embedder
+from assistant.retrieval.store import ChromaConnection, vector_texts
+from assistant.retrieval.versions import Registry, VersionBuilder, building
 from ingest.chunking import build_chunks, embedding_text, keyword_text
 from ingest.formats import read_document
 from ingest.formats.guards import shown_name, too_large

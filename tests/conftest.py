@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import Assistant
-from assistant.embedding import Embedder
+from assistant.answering.core import Assistant
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import build_assistant, run_ingest, shared_embedder
 from tests.fakeslack import BotHarness, FakeSlack

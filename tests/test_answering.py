@@ -8,7 +8,7 @@ import re
 
 from typer.testing import CliRunner
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.cli.main import app
 from assistant.models import Audience, Confidence, Request, Status
 from assistant.settings import Settings

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import Assistant
-from assistant.embedding import Embedder
+from assistant.answering.core import Assistant
 from assistant.models import Audience, Request, Status
+from assistant.retrieval.embedding import Embedder
 from assistant.wiring import build_assistant, run_ingest
 from tests.conftest import TODAY, make_settings
 

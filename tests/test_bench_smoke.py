@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli.main import app
-from assistant.embedding import Embedder
+from assistant.retrieval.embedding import Embedder
 from tests.conftest import KNOWLEDGE
 
 TINY_KB = (

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.catalog import Catalog
 from assistant.cli.main import app
 from assistant.deals import check_prices, find_comparables, normal_unit
 from assistant.deals.reading import deal_from_mapping
 from assistant.errors import RestrictedError
 from assistant.models import Audience
+from assistant.retrieval.catalog import Catalog
 from assistant.settings import Settings
 from assistant.wiring import open_catalog
 

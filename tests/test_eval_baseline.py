@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedding import Embedder
 from assistant.models import Audience, Request, Status
+from assistant.retrieval.embedding import Embedder
 from evals.baseline import CHUNK_SIZE, TutorialBaseline, load_documents, tutorial_baseline
 
 SECURITY = """---

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import Assistant
-from assistant.embedding import Embedder
+from assistant.answering.core import Assistant
 from assistant.errors import KnowledgeBaseError
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import run_ingest
 from evals.dataset import default_dataset_path, load_dataset

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from assistant.catalog import ROW_STORE_KEY, Catalog
-from assistant.embedding import Embedder
+from assistant.retrieval.catalog import ROW_STORE_KEY, Catalog
+from assistant.retrieval.embedding import Embedder
 from assistant.wiring import open_registry, run_ingest
 from ingest.pipeline import IngestReport
 from tests.conftest import make_settings

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.catalog import Catalog
-from assistant.embedding import Embedder
 from assistant.models import Confidentiality, DocType, Request, Status
-from assistant.store import VersionVectors
+from assistant.retrieval.catalog import Catalog
+from assistant.retrieval.embedding import Embedder
+from assistant.retrieval.store import VersionVectors
 from assistant.wiring import build_assistant, open_chroma, open_registry, run_ingest
 from ingest.pipeline import IngestReport
 from tests.conftest import KNOWLEDGE, TODAY, make_settings

@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.catalog import Catalog, FileRecord
-from assistant.embedding import Embedder
 from assistant.errors import KnowledgeBaseError
 from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta, Request
-from assistant.retrieval import Scope
-from assistant.store import VectorFilter, VersionVectors, vector_texts
+from assistant.retrieval.catalog import Catalog, FileRecord
+from assistant.retrieval.embedding import Embedder
+from assistant.retrieval.retriever import Scope
+from assistant.retrieval.store import VectorFilter, VersionVectors, vector_texts
+from assistant.retrieval.versions import MAX_SEGMENTS, Registry, VersionBuilder, building
 from assistant.text import client_key
-from assistant.versions import MAX_SEGMENTS, Registry, VersionBuilder, building
 from assistant.wiring import build_assistant, open_chroma, open_registry, run_ingest
 from tests.conftest import TODAY, make_settings
 

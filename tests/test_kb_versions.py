@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedding import Embedder
 from assistant.errors import KnowledgeBaseError
 from assistant.models import Request, Status
+from assistant.retrieval.embedding import Embedder
 from assistant.wiring import build_assistant, open_registry, run_ingest
 from evals.bench.chroma_server import chroma_server as run_chroma_server
 from tests.conftest import TODAY, make_settings

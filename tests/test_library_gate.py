@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli.main import app
-from assistant.embedding import Embedder
 from assistant.library import AnswerLibrary, Approval, EntrySource
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import open_version_catalog, run_ingest
 from tests.conftest import make_settings

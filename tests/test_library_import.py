@@ -9,7 +9,7 @@ import docx
 import openpyxl
 import pytest
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.errors import QuestionnaireError
 from assistant.library import AnswerLibrary
 from assistant.library.importing import import_reviewed

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.library import AnswerLibrary
 from assistant.settings import Settings
 from assistant.slack.approving import (

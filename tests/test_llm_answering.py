@@ -16,11 +16,11 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from assistant.answering import Assistant
-from assistant.chat_model import bounded
-from assistant.embedding import Embedder
+from assistant.answering.chat_model import bounded
+from assistant.answering.core import Assistant
 from assistant.errors import ConfigError
 from assistant.models import Request, Status
+from assistant.retrieval.embedding import Embedder
 from assistant.wiring import build_assistant, run_ingest
 from tests.conftest import TODAY, make_settings
 

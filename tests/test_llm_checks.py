@@ -16,8 +16,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 
-from assistant.chat_model import bounded
-from assistant.generating import generate_answer
+from assistant.answering.chat_model import bounded
+from assistant.answering.generating import generate_answer
 from assistant.models import (
     Answer,
     Chunk,

@@ -13,8 +13,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from assistant.generating import generate_answer
-from assistant.injection import looks_like_injection
+from assistant.answering.generating import generate_answer
+from assistant.answering.injection import looks_like_injection
 from tests.test_llm_checks import MAIL, citation, offline_answer, request, scored
 
 ATTACKS = [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.models import Audience, Request, Status
 from assistant.questionnaires import NOT_FOUND_TEXT
 from assistant.settings import Settings

@@ -8,7 +8,7 @@ import docx
 import openpyxl
 import pytest
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.errors import QuestionnaireError
 from assistant.models import Answer, Audience, Citation, Confidence, Status
 from assistant.questionnaires import NOT_FOUND_TEXT, RESTRICTED_TEXT, QuestionnaireSummary, fill_questionnaire

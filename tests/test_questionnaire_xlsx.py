@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from typer.testing import Result
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.models import Audience, Request, Status
 from assistant.questionnaires import NOT_FOUND_TEXT, RESTRICTED_TEXT
 from assistant.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.questions import (
+from assistant.answering.questions import (
     COUNT,
     MONEY,
     PERCENT,

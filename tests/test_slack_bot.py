@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 from assistant.slack.files import FileMessage

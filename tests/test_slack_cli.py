@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.errors import ConfigError
 from assistant.settings import Settings
 from assistant.slack.audience import load_channels

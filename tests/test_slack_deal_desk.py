@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.deals import DealPolicy
 from assistant.settings import Settings
 from assistant.slack.deal_desk import DealDesk

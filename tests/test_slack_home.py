@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from assistant.coverage import coverage_of
-from assistant.embedding import Embedder
 from assistant.gate_records import GateRecord, gate_record_path, load_gate_record, save_gate_record
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import build_assistant, open_registry, run_ingest
 from tests.conftest import TODAY, make_settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.coverage import coverage_of
 from tests.fakeslack import BotHarness
 

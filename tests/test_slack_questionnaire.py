@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from slack_sdk import WebClient
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.models import Audience
 from assistant.settings import Settings
 from assistant.slack.files import FileMessage

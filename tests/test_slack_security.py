@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.settings import Settings
 from tests.fakeslack import BotHarness, FakeSlack
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from assistant.answering import Assistant
+from assistant.answering.core import Assistant
 from assistant.settings import Settings
 from assistant.slack.questionnaire_filling import QuestionnaireFiller
 from tests.fakeslack import BotHarness, FakeSlack

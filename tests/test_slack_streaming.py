@@ -15,7 +15,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.embedding import Embedder
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.slack.refining import CHECKING_NOTE, REPLACED_NOTE
 from assistant.wiring import build_assistant, run_ingest

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli.main import app
-from assistant.embedding import Embedder
 from assistant.errors import DocumentError, PlaybookError
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.sow_review import (
     Colour,

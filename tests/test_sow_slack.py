@@ -10,8 +10,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from assistant.answering import Assistant
-from assistant.embedding import Embedder
+from assistant.answering.core import Assistant
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.slack.questionnaire_filling import QuestionnaireFiller
 from assistant.slack.sow_reviewing import SowReviewer, asks_for_review, review_router

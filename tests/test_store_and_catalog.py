@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.catalog import Catalog, FileRecord
 from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta
-from assistant.store import ChromaConnection, VectorFilter
+from assistant.retrieval.catalog import Catalog, FileRecord
+from assistant.retrieval.store import ChromaConnection, VectorFilter
 
 
 def unit(rng: np.random.Generator, n: int) -> np.ndarray:

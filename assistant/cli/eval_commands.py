@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from assistant.cli.context import console, err_console, fail, settings_of, user_errors
-from assistant.embedding import Embedder
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import shared_embedder
 from evals.dataset import Case, default_dataset_path, load_dataset

@@ -9,10 +9,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from assistant.catalog import Catalog
 from assistant.cli.context import console, err_console, fail, settings_of, user_errors
+from assistant.retrieval.catalog import Catalog
+from assistant.retrieval.versions import REBUILD_HINT, Registry, RepairResult, describe
 from assistant.settings import Settings
-from assistant.versions import REBUILD_HINT, Registry, RepairResult, describe
 from assistant.wiring import open_chroma, open_registry, run_ingest, shared_embedder
 from ingest import pipeline
 

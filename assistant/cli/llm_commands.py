@@ -9,7 +9,7 @@ from assistant.settings import Settings
 
 
 def _where(settings: Settings) -> tuple[str, str]:
-    from assistant.chat_model import endpoint_host
+    from assistant.answering.chat_model import endpoint_host
 
     spec = settings.llm or ""
     provider, _, model = spec.partition(":")
@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
     @llm_app.command("check")
     def check(ctx: typer.Context) -> None:
         """Call the configured model once with a tiny prompt: endpoint, model, latency, reply shape."""
-        from assistant.chat_model import ModelCallError, check_model
+        from assistant.answering.chat_model import ModelCallError, check_model
         from assistant.wiring import load_chat_model
 
         settings = settings_of(ctx)

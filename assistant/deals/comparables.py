@@ -5,7 +5,7 @@ Price: $0.038 per image", or "Service: X | Unit: per image | Price: $0.038"). Th
 same document's volume table when one of its rows names the unit ("Images scanned | Expected monthly
 volume: 1,150,000"). Internal audiences only: an external request is refused outright, and a request
 for one client reads that client's documents and those of no client (rate cards), never another
-client's; the same scope as answers (assistant.access), checked again on every row.
+client's; the same scope as answers (assistant.answering.access), checked again on every row.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from assistant.access import scope_for
-from assistant.catalog import Catalog
+from assistant.answering.access import scope_for
 from assistant.deals.model import Deal
 from assistant.errors import RestrictedError
 from assistant.models import Audience, Chunk, Request
+from assistant.retrieval.catalog import Catalog
 from assistant.text import client_key
 
 __all__ = [

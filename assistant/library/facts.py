@@ -10,7 +10,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from assistant.grounding import content_stems, stem
+from assistant.answering.grounding import content_stems, stem
 from assistant.text import sentences_of
 
 _VALUE = re.compile(

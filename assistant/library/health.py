@@ -7,11 +7,11 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from assistant.catalog import Catalog
 from assistant.library.linting import Document, Embeds, LintReport, lint_library
 from assistant.library.rows import read_library_rows
 from assistant.library.usage import UsageEvent, count_usage
 from assistant.models import DocType
+from assistant.retrieval.catalog import Catalog
 
 
 def documents_of(catalog: Catalog) -> Iterator[Document]:

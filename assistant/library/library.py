@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from assistant.catalog import Catalog
+from assistant.answering.grounding import numbers_in
 from assistant.errors import LibraryError
-from assistant.grounding import numbers_in
 from assistant.library.entries import Approval, Entry
 from assistant.library.publishing import append_entries, file_for, keys_in_file
 from assistant.library.scoping import SourceFacts, scope_of
 from assistant.library.store import LibraryStore
+from assistant.retrieval.catalog import Catalog
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from assistant.grounding import abbreviations_in, numbers_in
+from assistant.answering.grounding import abbreviations_in, numbers_in
 from assistant.library.facts import FactIndex, facts_in
 from assistant.library.rows import LibraryRow
 from assistant.library.usage import Usage

@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from assistant.answering.grounding import numbers_in
 from assistant.errors import LibraryError
-from assistant.grounding import numbers_in
 from assistant.library.entries import Approval
 from assistant.models import Confidentiality
 from assistant.text import client_key

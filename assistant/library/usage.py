@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.catalog import Catalog
 from assistant.library.rows import LibraryRow
+from assistant.retrieval.catalog import Catalog
 
 Signal = Literal["cited", "approved", "up", "down"]
 SIGNALS: tuple[Signal, ...] = ("cited", "approved", "up", "down")

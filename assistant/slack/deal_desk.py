@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.catalog import Catalog
 from assistant.deals import (
     DEAL_SUFFIXES,
     ComparableSet,
@@ -37,6 +36,7 @@ from assistant.deals.reading import MAX_DEAL_BYTES
 from assistant.deals.workbook import write_workbook
 from assistant.errors import DealAssistantError, DealFileError
 from assistant.models import Audience
+from assistant.retrieval.catalog import Catalog
 from assistant.slack.audience import Placement
 from assistant.slack.files import FileHandler, FileMessage
 from assistant.slack.rendering import SlackMessage, escape, render_text, render_with_table, table_block

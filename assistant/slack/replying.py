@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
-from assistant.answering import Mode, Staged
+from assistant.answering.core import Mode, Staged
 from assistant.errors import DealAssistantError
 from assistant.models import Answer, Audience, Request, Status, Turn
 from assistant.slack.audience import Asker, AudienceResolver, Placement

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.embedding import Embedder
+from assistant.retrieval.embedding import Embedder
 from assistant.sow_review.playbook import Topic
 from assistant.sow_review.reading import Clause, Draft
 from assistant.sow_review.values import Value, extract_values, in_unit

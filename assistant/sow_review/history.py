@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.catalog import Catalog
 from assistant.models import Block, Chunk, DocType
+from assistant.retrieval.catalog import Catalog
 from assistant.sow_review.finding import ClauseFinder
 from assistant.sow_review.judging import judged_value
 from assistant.sow_review.playbook import Topic, show

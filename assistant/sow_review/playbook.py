@@ -193,8 +193,9 @@ def _first_error(e: ValidationError) -> str:
 def playbook_from_catalog(catalog: Any) -> Playbook:
     """The playbook of one knowledge-base version: the topics its `playbook` documents carry.
 
-    `catalog` is an `assistant.catalog.Catalog`; ingest stores each playbook file's validated topics in
-    its metadata (`playbook_topics`), so the version's playbook is exactly what was gated and promoted.
+    `catalog` is an `assistant.retrieval.catalog.Catalog`; ingest stores each playbook file's validated
+    topics in its metadata (`playbook_topics`), so the version's playbook is exactly what was gated and
+    promoted.
     """
     topics: list[Topic] = []
     for source, record in sorted(catalog.files().items()):

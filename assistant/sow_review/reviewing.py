@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.embedding import Embedder
 from assistant.models import Chunk
+from assistant.retrieval.embedding import Embedder
 from assistant.sow_review.finding import ClauseFinder
 from assistant.sow_review.history import Comparable, past_positions
 from assistant.sow_review.judging import Colour, judge

@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from assistant.catalog import Catalog
-from assistant.embedding import BATCH_SIZE, Embedder
 from assistant.models import Audience
+from assistant.retrieval.catalog import Catalog
+from assistant.retrieval.embedding import BATCH_SIZE, Embedder
+from assistant.retrieval.store import vector_texts as store_vector_texts
 from assistant.settings import Settings
 from assistant.sizes import mib_bytes
-from assistant.store import vector_texts as store_vector_texts
 from assistant.wiring import build_assistant, open_registry, run_ingest
 from evals.bench.measuring import peak_rss_mib, rss_mib
 from ingest.chunking import embedding_text

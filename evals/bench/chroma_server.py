@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.errors import ConfigError
-from assistant.store import ChromaConnection
+from assistant.retrieval.store import ChromaConnection
 from evals.bench.processes import stop
 
 STARTUP_SECONDS = 30.0

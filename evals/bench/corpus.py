@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.catalog import Catalog, FileRecord
 from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta
+from assistant.retrieval.catalog import Catalog, FileRecord
+from assistant.retrieval.store import VersionVectors, vector_texts
+from assistant.retrieval.versions import VersionBuilder, building
 from assistant.settings import Settings
-from assistant.store import VersionVectors, vector_texts
-from assistant.versions import VersionBuilder, building
 from assistant.wiring import open_chroma, open_registry
 from ingest.chunking import embedding_text, keyword_text
 from ingest.pipeline import INDEX_FORMAT

@@ -9,10 +9,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.embedding import Embedder
+from assistant.retrieval.embedding import Embedder
+from assistant.retrieval.versions import building
 from assistant.settings import Settings
 from assistant.sizes import MIB
-from assistant.versions import building
 from assistant.wiring import open_chroma, open_registry, run_ingest
 from evals.bench.corpus import scaled_kb
 from evals.bench.results import BenchResult, Figure, Reference, Target

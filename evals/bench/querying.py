@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from assistant.access import scope_for
-from assistant.answering import retrieval_query
-from assistant.embedding import Embedder
+from assistant.answering.access import scope_for
+from assistant.answering.core import retrieval_query
 from assistant.models import Request
+from assistant.retrieval.embedding import Embedder
+from assistant.retrieval.store import VectorFilter
 from assistant.settings import Settings
-from assistant.store import VectorFilter
 from assistant.wiring import build_assistant
 from evals.bench.measuring import Latency, pairwise_sum
 from evals.bench.results import Figure, Reference, Target

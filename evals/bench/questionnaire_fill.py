@@ -8,8 +8,8 @@ from pathlib import Path
 
 import openpyxl
 
-from assistant.catalog import Catalog
 from assistant.questionnaires.phrasing import looks_like_question, looks_like_requirement, question_key
+from assistant.retrieval.catalog import Catalog
 from assistant.settings import Settings
 from assistant.wiring import open_registry
 from evals.bench.measuring import Latency

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from assistant.embedding import Embedder
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import build_assistant, shared_embedder
 from evals.bench.ingest_scale import bench_ingest_scale

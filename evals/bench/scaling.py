@@ -7,10 +7,10 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from assistant.access import scope_for
-from assistant.embedding import Embedder
+from assistant.answering.access import scope_for
 from assistant.errors import ConfigError
 from assistant.models import Request
+from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import open_chroma
 from evals.bench.chroma_server import chroma_server

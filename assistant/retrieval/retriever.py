@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.embedding import Embedder
 from assistant.freshness import Supersession
 from assistant.models import ScoredChunk
-from assistant.store import VectorFilter
+from assistant.retrieval.embedding import Embedder
+from assistant.retrieval.store import VectorFilter
+from assistant.retrieval.versions import VersionSource
 from assistant.text import client_key
 from assistant.tuning import Tuning
-from assistant.versions import VersionSource
 
 
 @dataclass(frozen=True)

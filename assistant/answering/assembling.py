@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.composing import Composition, Selection, keyword_overlap, render_cited, render_prose
+from assistant.answering.composing import Composition, Selection, keyword_overlap, render_cited, render_prose
+from assistant.answering.questions import QuestionPart
 from assistant.models import Answer, Audience, Confidence, Request, ScoredChunk, Status
-from assistant.questions import QuestionPart
 
 __all__ = [
     "CONFIDENCE_ORDER",

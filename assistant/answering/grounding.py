@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from assistant.composing import sentences_of
+from assistant.answering.composing import sentences_of
 from assistant.models import ScoredChunk
 from assistant.text import keyword_terms
 

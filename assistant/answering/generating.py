@@ -15,10 +15,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from assistant.access import mentions_any
-from assistant.chat_model import bounded, model_label, redact
-from assistant.freshness import review_notes
-from assistant.grounding import (
+from assistant.answering.access import mentions_any
+from assistant.answering.chat_model import bounded, model_label, redact
+from assistant.answering.grounding import (
     CITATION,
     abbreviations_in,
     attributed,
@@ -26,14 +25,20 @@ from assistant.grounding import (
     reply_sentences,
     sentence_problem,
 )
-from assistant.injection import looks_like_injection
+from assistant.answering.injection import looks_like_injection
+from assistant.answering.reply_cleaning import (
+    NOT_FOUND_TOKEN,
+    is_abstention,
+    letter_problem,
+    without_letter_formulas,
+)
+from assistant.freshness import review_notes
 from assistant.models import Answer, Citation, Confidence, Request, ScoredChunk, Status
-from assistant.reply_cleaning import NOT_FOUND_TOKEN, is_abstention, letter_problem, without_letter_formulas
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from assistant.answering import TextSink
+    from assistant.answering.core import TextSink
 
 __all__ = [
     "NOT_FOUND_TOKEN",

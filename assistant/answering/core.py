@@ -15,8 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from assistant.access import forbidden_clients, mentions_any, name_pattern, partial_name_pattern, scope_for
-from assistant.assembling import (
+from assistant.answering.access import (
+    forbidden_clients,
+    mentions_any,
+    name_pattern,
+    partial_name_pattern,
+    scope_for,
+)
+from assistant.answering.assembling import (
     CONFIDENCE_ORDER,
     PartResult,
     interleaved,
@@ -26,11 +32,21 @@ from assistant.assembling import (
     unique_chunks,
     verdict,
 )
-from assistant.composing import (
+from assistant.answering.composing import (
     Composition,
     Selecting,
     Selection,
     select_sentences,
+)
+from assistant.answering.questions import (
+    QuestionPart,
+    asked_text,
+    asks_for_client_names,
+    is_specific,
+    numbers_in,
+    question_parts,
+    salient_terms,
+    value_asked,
 )
 from assistant.freshness import (
     Supersession,
@@ -50,17 +66,7 @@ from assistant.models import (
     ScoredChunk,
     Status,
 )
-from assistant.questions import (
-    QuestionPart,
-    asked_text,
-    asks_for_client_names,
-    is_specific,
-    numbers_in,
-    question_parts,
-    salient_terms,
-    value_asked,
-)
-from assistant.retrieval import Prior, Retrieval, Retriever, Scope
+from assistant.retrieval.retriever import Prior, Retrieval, Retriever, Scope
 from assistant.text import client_key
 from assistant.tuning import Tuning
 
@@ -173,7 +179,7 @@ class Assistant:
         support, forbidden = results[0].support, forbidden_clients(request, known)
 
         def refine(on_text: TextSink | None = None) -> Answer:
-            from assistant.generating import generate_answer
+            from assistant.answering.generating import generate_answer
 
             return generate_answer(
                 model, request, answer, support, guard, self._citation,

@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.catalog import Catalog, FileRecord, collect_garbage
 from assistant.errors import KnowledgeBaseError
 from assistant.freshness import Supersession, supersessions
 from assistant.models import Chunk
-from assistant.store import ChromaConnection, Segment, VectorCollection, VersionVectors
+from assistant.retrieval.catalog import Catalog, FileRecord, collect_garbage
+from assistant.retrieval.store import ChromaConnection, Segment, VectorCollection, VersionVectors
 
 log = logging.getLogger(__name__)
 

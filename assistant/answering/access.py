@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.models import Audience, Confidentiality, Request
-from assistant.retrieval import Scope
+from assistant.retrieval.retriever import Scope
 from assistant.text import client_key, same_client
 
 
