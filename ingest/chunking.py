@@ -8,15 +8,14 @@ boundaries. Tables split between rows; each answer-library row is a chunk of its
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 from assistant.models import Block, Chunk, DocType, DocumentMeta
+from assistant.text import sentences_of
 
 MAX_CHARS = 900
 KEYWORD_EXTRA_VALUE_CHARS = 80  # an unknown metadata value longer than this is prose, not an identifier
 KEYWORD_EXTRA_CHARS = 400  # unknown metadata values added to each chunk's keyword text, at most
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
 @dataclass(frozen=True)
@@ -28,16 +27,30 @@ class ChunkDraft:
 
 
 def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
-    """Split text at paragraph, then sentence, then word boundaries into pieces of at most `limit` chars."""
+    """Split text into pieces of at most `limit` chars: at paragraphs first, then sentences, then words.
+
+    Only a unit that is itself too long is split further, so one run-on sentence (a flattened PDF table,
+    say) is cut at words without cutting every other sentence of its paragraph mid-way.
+    """
     if len(text) <= limit:
         return [text]
-    for unit_sep, units in (
+    for sep, units in (
         ("\n", text.split("\n")),
-        (" ", _SENTENCE_END.split(text)),
+        (" ", sentences_of(text)),
         (" ", text.split(" ")),
     ):
-        if all(len(u) <= limit for u in units) and len(units) > 1:
-            return _pack(units, unit_sep, limit)
+        if len(units) <= 1:
+            continue
+        out: list[str] = []
+        run: list[str] = []
+        for unit in units:
+            if len(unit) <= limit:
+                run.append(unit)
+                continue
+            out += _pack(run, sep, limit)
+            run = []
+            out += split_text(unit, limit)
+        return out + _pack(run, sep, limit)
     # A single word longer than the limit (e.g. a URL): cut hard.
     return [text[i : i + limit] for i in range(0, len(text), limit)]
 

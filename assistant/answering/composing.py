@@ -152,6 +152,7 @@ def select_sentences(
         if stating is not None and scores[stating] >= best - how.value_margin:
             chosen.append(stating)
     picked = _with_list_items([candidates[i] for i in chosen], candidates, how.list_items)
+    picked = _with_answer_openings(picked, candidates)
     rank_of = {id(c): n for n, c in enumerate(support)}
     picked.sort(key=lambda s: (rank_of[id(s.chunk)], s.order))
     return Selection(
@@ -181,6 +182,23 @@ def _with_list_items(picked: list[Sentence], candidates: list[Sentence], limit: 
             if (id(item.chunk), item.order) not in seen:
                 seen.add((id(item.chunk), item.order))
                 out.append(item)
+    return out
+
+
+def _with_answer_openings(picked: list[Sentence], candidates: list[Sentence]) -> list[Sentence]:
+    """A library row's answer is read from its start: its opening sentence is usually the direct answer
+    ("Negotiable items are not part of the standard service."), so a later sentence brings the ones
+    before it."""
+    out = list(picked)
+    seen = {(id(s.chunk), s.order) for s in out}
+    for later in picked:
+        if later.chunk.chunk.kind != "qa":
+            continue
+        for before in candidates:
+            if before.chunk is later.chunk and before.order < later.order:
+                if (id(before.chunk), before.order) not in seen:
+                    seen.add((id(before.chunk), before.order))
+                    out.append(before)
     return out
 
 
