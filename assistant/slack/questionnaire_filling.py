@@ -29,8 +29,8 @@ from assistant.questionnaires import (
     fill_questions,
     read_questionnaire,
 )
-from assistant.settings import Settings
-from assistant.sizes import MIB, describe_size
+from assistant.sizes import describe_size
+from assistant.slack.config import BotConfig
 from assistant.slack.conversation import split_client
 from assistant.slack.files import FileMessage
 from assistant.slack.rendering import (
@@ -148,13 +148,9 @@ class QuestionnaireFiller:
             raise QuestionnaireError(f"{name} is {describe_size(size)}; the limit is {limit}")
 
 
-def questionnaire_filler(settings: Settings, core: DraftsForClients) -> QuestionnaireFiller:
+def questionnaire_filler(config: BotConfig, core: DraftsForClients) -> QuestionnaireFiller:
     """The FileHandler the bot runs with, under the configured size and question limits."""
-    return QuestionnaireFiller(
-        core,
-        max_bytes=int(settings.questionnaire_max_mb * MIB),
-        max_questions=settings.questionnaire_max_questions,
-    )
+    return QuestionnaireFiller(core, max_bytes=config.max_upload_bytes, max_questions=config.max_questions)
 
 
 def named_client(text: str, known_clients: list[str]) -> str | None:
