@@ -170,29 +170,16 @@ class StatusMessage:
     """The one message in the thread that says how the filling goes: the bot's placeholder, updated."""
 
     def __init__(self, message: FileMessage) -> None:
-        self._message = message
-        self._ts = message.placeholder_ts
+        self._status = message.status
 
     def show(self, mrkdwn: str, summary: QuestionnaireSummary | None = None) -> None:
         """Replace the status text (post it if there is no message yet), with the summary's counts as a
         table when given; Slack errors are only logged."""
-        m = self._message
         rendered = render_text(mrkdwn) if summary is None else summary_message(mrkdwn, summary)
         try:
-            if self._ts is not None:
-                try:
-                    m.web.chat_update(
-                        channel=m.channel, ts=self._ts, text=rendered.text, blocks=rendered.blocks
-                    )
-                    return
-                except SlackApiError as e:
-                    log.warning("chat.update of the status failed (%s); posting instead", _error(e))
-            response = m.web.chat_postMessage(
-                channel=m.channel, thread_ts=m.thread_ts, text=rendered.text, blocks=rendered.blocks
-            )
-            self._ts = str(response["ts"])
+            self._status.show(rendered)
         except SlackClientError:
-            log.warning("cannot show the questionnaire status in %s", m.channel, exc_info=True)
+            log.warning("cannot show the questionnaire status in %s", self._status.channel, exc_info=True)
 
 
 class DraftingProgress:
