@@ -23,7 +23,7 @@ feedback_app = typer.Typer(help="Feedback people gave the Slack bot.", no_args_i
 
 
 def bot_config(settings: Settings) -> BotConfig:
-    """The bot's plain values, taken from the Settings: the one place the Slack edge's settings are read."""
+    """The bot's plain values from the Settings, in one place (`slack` and the tests' bot harness use it)."""
     from assistant.slack.config import BotConfig
 
     return BotConfig(
