@@ -68,6 +68,9 @@ class Settings(BaseSettings):
         None, description="YAML mapping document owners to Slack user ids, plus a fallback group."
     )
     slack_workers: int = Field(8, ge=1, description="Questions answered concurrently by the bot.")
+    slack_download_seconds: float = Field(
+        60.0, gt=0, description="Seconds one download of a file attached in Slack may take in all."
+    )
     feedback_db: Path | None = Field(
         None, description="SQLite file for feedback; <data_dir>/feedback.sqlite3 by default."
     )

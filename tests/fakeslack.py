@@ -50,6 +50,7 @@ class BotHarness:
     SECRET = "test-signing-secret"
 
     def __init__(self, fake: FakeSlack, settings: Any, core: Any, **build_options: Any) -> None:
+        from assistant.cli.slack_commands import bot_config
         from assistant.slack.app import build_bot
         from assistant.slack.serving import HttpEndpoint
 
@@ -61,12 +62,14 @@ class BotHarness:
                 "slack_api_url": fake.api_url,
             }
         )
+        # The bot is built from the Settings as `deal-assistant slack` builds it: through bot_config.
+        self.config = bot_config(self.settings)
         build_options.setdefault("process_before_response", True)
         if hasattr(core, "retriever"):
             from assistant.coverage import coverage_of
 
             build_options.setdefault("coverage", lambda: coverage_of(core.retriever))
-        self.bot = build_bot(self.settings, core, **build_options)
+        self.bot = build_bot(self.config, core, **build_options)
         self.endpoint = HttpEndpoint(self.bot.app, self.SECRET, host="127.0.0.1", port=0).start()
         self.sender = SignedSender(self.endpoint.url, self.SECRET, response_root=fake.root)
         self._client_msg = itertools.count(1)

@@ -27,7 +27,7 @@ EXPORTS: dict[str, set[str]] = {
     "assistant.answering": {"Assistant", "Mode", "Staged", "TextSink"},
     "assistant.cli": {"app"},
     "assistant.retrieval": {"Embedder", "Prior", "Retrieval", "Retriever", "Scope", "VersionSource"},
-    "assistant.slack": {"HttpEndpoint", "SlackBot", "build_bot", "run_socket_mode"},
+    "assistant.slack": {"BotConfig", "HttpEndpoint", "SlackBot", "build_bot", "run_socket_mode"},
     "assistant.questionnaires": {
         "NOT_FOUND_TEXT",
         "RESTRICTED_TEXT",

@@ -14,6 +14,7 @@ import pytest
 from slack_sdk import WebClient
 
 from assistant.answering.core import Assistant
+from assistant.cli.slack_commands import bot_config
 from assistant.models import Audience
 from assistant.settings import Settings
 from assistant.slack.files import FileMessage
@@ -100,7 +101,10 @@ def configured_harness(
     def make(**overrides: Any) -> BotHarness:
         settings = bot_settings.model_copy(update=overrides)
         h = BotHarness(
-            fake, settings, demo_assistant, file_handler=questionnaire_filler(settings, demo_assistant)
+            fake,
+            settings,
+            demo_assistant,
+            file_handler=questionnaire_filler(bot_config(settings), demo_assistant),
         )
         made.append(h)
         return h

@@ -39,11 +39,14 @@ def make_harness(
 ) -> Iterator[Callable[..., BotHarness]]:
     made: list[BotHarness] = []
 
-    def make(**options: Any) -> BotHarness:
+    def make(download_seconds: float | None = None, **options: Any) -> BotHarness:
         filler = QuestionnaireFiller(
             demo_assistant, max_bytes=10_000_000, max_questions=100, scratch_dir=tmp_path
         )
-        h = BotHarness(fake, bot_settings, demo_assistant, file_handler=filler, **options)
+        settings = bot_settings
+        if download_seconds is not None:
+            settings = bot_settings.model_copy(update={"slack_download_seconds": download_seconds})
+        h = BotHarness(fake, settings, demo_assistant, file_handler=filler, **options)
         made.append(h)
         return h
 

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from assistant.cli.context import console, err_console, fail, settings_of, user_errors
 from assistant.retrieval.catalog import Catalog
-from assistant.retrieval.versions import REBUILD_HINT, Registry, RepairResult, describe
+from assistant.retrieval.registry import REBUILD_HINT, Registry
+from assistant.retrieval.repair import RepairResult, describe, rebuild_registry
 from assistant.settings import Settings
 from assistant.wiring import open_chroma, open_registry, run_ingest, shared_embedder
 from ingest import pipeline
@@ -292,7 +293,7 @@ def register(app: typer.Typer) -> None:
         """Rebuild a missing or unreadable registry from the versions' own catalogs."""
         settings = settings_of(ctx)
         with user_errors():
-            print_repair(open_registry(settings).rebuild(set(open_chroma(settings).names())))
+            print_repair(rebuild_registry(open_registry(settings), set(open_chroma(settings).names())))
 
     app.add_typer(kb_app, name="kb")
 

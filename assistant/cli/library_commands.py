@@ -11,6 +11,7 @@ import typer
 
 from assistant.cli.context import console, err_console, settings_of, user_errors
 from assistant.settings import Settings
+from assistant.sizes import mib_bytes
 
 if TYPE_CHECKING:
     from assistant.library import LintReport, UsageEvent
@@ -76,7 +77,7 @@ def import_command(
             build_library(settings),
             path,
             approved_by=by or getpass.getuser(),
-            max_bytes=int(settings.questionnaire_max_mb * 1024 * 1024),
+            max_bytes=mib_bytes(settings.questionnaire_max_mb),
             client=client,
             owner=owner,
         )

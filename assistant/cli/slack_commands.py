@@ -8,13 +8,38 @@ import sys
 from enum import StrEnum
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.cli.context import err_console, fail, settings_of, user_errors
+from assistant.settings import Settings
+from assistant.sizes import mib_bytes
+
+if TYPE_CHECKING:
+    from assistant.slack.config import BotConfig
 
 feedback_app = typer.Typer(help="Feedback people gave the Slack bot.", no_args_is_help=True)
+
+
+def bot_config(settings: Settings) -> BotConfig:
+    """The bot's plain values from the Settings, in one place (`slack` and the tests' bot harness use it)."""
+    from assistant.slack.config import BotConfig
+
+    return BotConfig(
+        feedback_path=settings.feedback_path(),
+        bot_token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        app_token=settings.slack_app_token,
+        api_url=settings.slack_api_url,
+        channels_file=settings.slack_channels_file,
+        experts_file=settings.slack_experts_file,
+        workers=settings.slack_workers,
+        slow_after=settings.llm_slow_after,
+        download_seconds=settings.slack_download_seconds,
+        max_upload_bytes=mib_bytes(settings.questionnaire_max_mb),
+        max_questions=settings.questionnaire_max_questions,
+    )
 
 
 class SlackMode(StrEnum):
@@ -40,8 +65,9 @@ def run_slack(
     from assistant.coverage import coverage_of
     from assistant.gate_records import gate_record_path, load_gate_record
     from assistant.library import digest_text
-    from assistant.slack.app import build_bot, check_credentials
+    from assistant.slack.app import build_bot
     from assistant.slack.approving import LibraryHooks
+    from assistant.slack.config import check_credentials
     from assistant.slack.deal_desk import DealDesk
     from assistant.slack.library_files import LibraryFileHandler
     from assistant.slack.questionnaire_filling import questionnaire_filler
@@ -49,8 +75,9 @@ def run_slack(
     from assistant.wiring import build_assistant, build_library, deal_policy, open_catalog
 
     settings = settings_of(ctx)
+    config = bot_config(settings)
     with user_errors():
-        check_credentials(settings, mode.value)
+        check_credentials(config, mode.value)
         core = build_assistant(settings)
         from assistant.slack.sow_reviewing import review_router, sow_reviewer
         from assistant.wiring import build_sow_reviewer
@@ -60,15 +87,13 @@ def run_slack(
             library, digest=lambda: digest_text(lint_report(settings)), channel=settings.library_channel
         )
         desk = DealDesk(deal_policy(settings), lambda: open_catalog(settings))
-        reviewing = sow_reviewer(settings, lambda: build_sow_reviewer(settings))
+        reviewing = sow_reviewer(config, lambda: build_sow_reviewer(settings))
         questionnaires = LibraryFileHandler(
-            library,
-            questionnaire_filler(settings, core),
-            max_bytes=int(settings.questionnaire_max_mb * 1024 * 1024),
+            library, questionnaire_filler(config, core), max_bytes=config.max_upload_bytes
         )
         files = desk.file_handler(review_router(reviewing, questionnaires))
         bot = build_bot(
-            settings,
+            config,
             core,
             file_handler=files,
             text_handler=desk.reply_to_text,
@@ -83,7 +108,7 @@ def run_slack(
                 bound = settings.slack_port if port is None else port
                 try:
                     endpoint = HttpEndpoint(
-                        bot.app, settings.slack_signing_secret or "", host=host, port=bound
+                        bot.app, config.signing_secret or "", host=host, port=bound
                     )
                 except OSError as e:
                     fail(f"cannot listen on {host}:{bound}: {e.strerror or e}")
@@ -94,7 +119,7 @@ def run_slack(
                 endpoint.serve_forever()
             else:
                 err_console.print("Deal Assistant connecting to Slack over Socket Mode", soft_wrap=True)
-                run_socket_mode(bot.app, settings.slack_app_token or "")
+                run_socket_mode(bot.app, config.app_token or "")
     except KeyboardInterrupt:
         err_console.print("Stopping.")
     finally:

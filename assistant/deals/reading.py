@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 
 from assistant.deals.model import Deal
 from assistant.errors import DealFileError
+from assistant.sizes import MIB, describe_size
 
 __all__ = [
     "DEAL_SUFFIXES",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 DEAL_SUFFIXES = (".yaml", ".yml", ".xlsx")
-MAX_DEAL_BYTES = 5 * 1024 * 1024
+MAX_DEAL_BYTES = 5 * MIB
 MAX_SHEET_ROWS = 2_000
 
 # The Deal sheet's rows, in the order a template lists them.
@@ -66,11 +67,15 @@ def read_deal(path: Path) -> Deal:
     try:
         size = path.stat().st_size
         if size > MAX_DEAL_BYTES:
-            raise DealFileError(path.name, f"is {size} bytes; a deal file may be at most {MAX_DEAL_BYTES}")
+            raise DealFileError(path.name, _too_large(size))
         data = path.read_bytes()
     except OSError as e:
         raise DealFileError(str(path), f"cannot be read: {e.strerror or e}") from e
     return read_deal_bytes(data, path.name)
+
+
+def _too_large(size: int) -> str:
+    return f"is {describe_size(size)}; a deal file may be at most {describe_size(MAX_DEAL_BYTES)}"
 
 
 def read_deal_bytes(data: bytes, name: str) -> Deal:
@@ -79,7 +84,7 @@ def read_deal_bytes(data: bytes, name: str) -> Deal:
     if suffix not in DEAL_SUFFIXES:
         raise DealFileError(name, "a deal file is .yaml, .yml or .xlsx")
     if len(data) > MAX_DEAL_BYTES:
-        raise DealFileError(name, f"is {len(data)} bytes; a deal file may be at most {MAX_DEAL_BYTES}")
+        raise DealFileError(name, _too_large(len(data)))
     raw = _xlsx_mapping(data, name) if suffix == ".xlsx" else _yaml_mapping(data, name)
     return deal_from_mapping(raw, name)
 

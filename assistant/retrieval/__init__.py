@@ -2,8 +2,9 @@
 
 `retriever.Retriever` fuses the dense ranking (`store`, Chroma, vectors from `embedding`) with the keyword
 ranking (`catalog`, SQLite FTS5 over `sqlite_store`) inside one version's scope; `versions` owns the
-version lifecycle (build, promote, roll back, prune) and `VersionSource`, the live pointer the bot
-follows. The names below resolve on first use.
+version lifecycle (build, prune) and `VersionSource`, the live pointer the bot follows, over `registry`
+(which versions exist; promote, roll back); `repair` rebuilds a lost registry. The names below resolve
+on first use.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Assembles the Bolt app: the Web API client, the listeners, and the parts they hand work to.
 
-Built by a function from Settings (never at import time). Listeners only filter, de-duplicate and
-acknowledge; answering happens in the Replier's worker pools. Who is asking or clicking is taken from
-Slack's signed payload, and the bot's own workspace from auth.test (Bolt's authorize result), never
-from fields of the event body.
+Built by a function from plain values (a BotConfig; never at import time). Listeners only filter,
+de-duplicate and acknowledge; answering happens in the Replier's worker pools. Who is asking or
+clicking is taken from Slack's signed payload, and the bot's own workspace from auth.test (Bolt's
+authorize result), never from fields of the event body.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.error import BoltError
@@ -24,13 +24,13 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from assistant.coverage import Coverage
 from assistant.errors import ConfigError
 from assistant.gate_records import GateRecord
-from assistant.settings import Settings
 from assistant.slack.agent_surface import register_agent_surface
 from assistant.slack.approving import Approvals, LibraryHooks, register_approvals
 from assistant.slack.audience import Asker, AudienceResolver, load_channels
+from assistant.slack.config import BotConfig, Mode, check_credentials
 from assistant.slack.conversation import parse_command, plain_text
 from assistant.slack.deliveries import SeenDeliveries
-from assistant.slack.downloading import DOWNLOAD_SECONDS, FileDownloader, FileHosts
+from assistant.slack.downloading import FileDownloader, FileHosts
 from assistant.slack.escalation import load_experts
 from assistant.slack.feedback import FeedbackStore
 from assistant.slack.files import FileHandler
@@ -51,7 +51,7 @@ from assistant.slack.threads import is_mute, mentions_directly
 
 log = logging.getLogger(__name__)
 
-Mode = Literal["socket", "http"]
+__all__ = ["BotConfig", "Mode", "SlackBot", "build_bot", "check_credentials", "web_client"]
 
 LISTENER_THREADS = 16
 
@@ -78,39 +78,24 @@ class SlackBot:
         self.replier.close()
 
 
-def check_credentials(settings: Settings, mode: Mode) -> None:
-    """Raise ConfigError naming every variable the mode needs that is not set."""
-    needed = ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if mode == "socket" else "SLACK_SIGNING_SECRET"]
-    values = {
-        "SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "SLACK_APP_TOKEN": settings.slack_app_token,
-        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
-    }
-    missing = [name for name in needed if not values[name]]
-    if missing:
-        hint = " (or run with --mode http)" if mode == "socket" else ""
-        raise ConfigError(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set{hint}")
-
-
-def web_client(settings: Settings) -> WebClient:
+def web_client(config: BotConfig) -> WebClient:
     """The bot's Web API client: configurable base URL, HTTP 429 retried after Retry-After."""
     kwargs: dict[str, Any] = {}
-    if settings.slack_api_url:
-        kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
+    if config.api_url:
+        kwargs["base_url"] = config.api_url.rstrip("/") + "/"
     return WebClient(
-        token=settings.slack_bot_token,
+        token=config.bot_token,
         retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=3)],
         **kwargs,
     )
 
 
 def build_bot(
-    settings: Settings,
+    config: BotConfig,
     core: AnswersQuestions,
     *,
     process_before_response: bool = False,
     file_handler: FileHandler | None = None,
-    download_seconds: float = DOWNLOAD_SECONDS,
     file_workers: int = FILE_WORKERS,
     text_handler: TextHandler | None = None,
     library: LibraryHooks | None = None,
@@ -121,31 +106,32 @@ def build_bot(
 ) -> SlackBot:
     """Build the Bolt app over the answering core (calls Slack's auth.test to check the token).
 
-    `download_seconds` bounds each file download as a whole; `file_workers` is how many messages with
-    files are worked on at once, besides the `slack_workers` answering questions. With `library`, internal
-    answers carry "Approve" / "Edit & approve" and `/deal library` posts the library's health digest.
+    `config.download_seconds` bounds each file download as a whole; `file_workers` is how many messages
+    with files are worked on at once, besides the `config.workers` answering questions. With `library`,
+    internal answers carry "Approve" / "Edit & approve" and `/deal library` posts the library's health
+    digest.
     `coverage` (what the live knowledge base holds) feeds the Messages tab's suggested prompts and, with
     `last_gate`, the Home tab (re-published every `home_refresh_seconds` after a promotion).
     """
-    web = web_client(settings)
-    resolver = AudienceResolver(web, load_channels(settings.slack_channels_file))
-    experts = load_experts(settings.slack_experts_file)
-    store = FeedbackStore(settings.feedback_path())
+    web = web_client(config)
+    resolver = AudienceResolver(web, load_channels(config.channels_file))
+    experts = load_experts(config.experts_file)
+    store = FeedbackStore(config.feedback_path)
     downloader = FileDownloader(
-        settings.slack_bot_token or "", FileHosts.for_api(web.base_url), deadline_seconds=download_seconds
+        config.bot_token or "", FileHosts.for_api(web.base_url), deadline_seconds=config.download_seconds
     )
     replier = Replier(
         web,
         core,
         resolver,
         store,
-        workers=settings.slack_workers,
+        workers=config.workers,
         file_handler=file_handler,
         file_workers=file_workers,
         downloader=downloader,
         text_handler=text_handler,
         offer_approval=library is not None,
-        slow_after=settings.llm_slow_after,
+        slow_after=config.slow_after,
     )
     interactions = Interactions(web, store, experts, resolver)
     # Listeners only acknowledge and queue, so a burst of events is acknowledged without waiting on answers.
@@ -153,7 +139,7 @@ def build_bot(
     try:
         app = App(
             client=web,
-            signing_secret=settings.slack_signing_secret or "",
+            signing_secret=config.signing_secret or "",
             process_before_response=process_before_response,
             listener_executor=listeners,
             name="deal-assistant",

@@ -37,6 +37,7 @@ from assistant.deals.workbook import write_workbook
 from assistant.errors import DealAssistantError, DealFileError
 from assistant.models import Audience
 from assistant.retrieval.catalog import Catalog
+from assistant.sizes import describe_size
 from assistant.slack.audience import Placement
 from assistant.slack.files import FileHandler, FileMessage
 from assistant.slack.rendering import SlackMessage, escape, render_text, render_with_table, table_block
@@ -100,7 +101,8 @@ class DealDesk:
         details = message.details(file)
         name = _safe_name(str(details.get("name") or "deal.yaml"))
         if int(details.get("size") or 0) > self._max_bytes:
-            raise DealFileError(name, f"is larger than the {self._max_bytes // 1024} KB a deal sheet may be")
+            limit = describe_size(self._max_bytes)
+            raise DealFileError(name, f"is larger than the {limit} a deal sheet may be")
         review = review_deal(
             read_deal_bytes(message.download(file, max_bytes=self._max_bytes), name), self._policy
         )

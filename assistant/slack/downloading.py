@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from assistant.errors import DealAssistantError
 from assistant.sizes import describe_size
 
-DOWNLOAD_SECONDS = 60.0  # total time one download may take (a Settings field should override it)
+DOWNLOAD_SECONDS = 60.0  # total time one download may take (DEAL_SLACK_DOWNLOAD_SECONDS sets the bot's)
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
 

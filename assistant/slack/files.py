@@ -20,6 +20,7 @@ from assistant.models import Audience
 from assistant.sizes import describe_size
 from assistant.slack.downloading import FileDownloader, FileHosts
 from assistant.slack.rendering import SlackMessage, render_text
+from assistant.slack.status import ThreadStatus
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,14 @@ class FileMessage:
     downloader: FileDownloader | None = None  # None: Slack's file hosts and the default deadline
     _replaced: bool = field(default=False, repr=False)
     _details: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _status: ThreadStatus | None = field(default=None, init=False, repr=False)
+
+    @property
+    def status(self) -> ThreadStatus:
+        """The thread's status message: the acknowledgement at first, replaced as the work goes on."""
+        if self._status is None:
+            self._status = ThreadStatus(self.web, self.channel, self.thread_ts, self.placeholder_ts)
+        return self._status
 
     def details(self, file: dict[str, Any]) -> dict[str, Any]:
         """The file object as files.info reports it (asked once per file), over the event's copy.
@@ -78,17 +87,14 @@ class FileMessage:
         return downloader.download(str(url), name=str(name), max_bytes=max_bytes)
 
     def reply(self, message: SlackMessage | str) -> None:
-        """Post in the thread (mrkdwn text, already escaped); the first reply replaces the placeholder."""
+        """Post in the thread (mrkdwn text, already escaped); the first reply replaces the status message
+        (the placeholder), the later ones are posted after it."""
         msg = render_text(message) if isinstance(message, str) else message
-        if self.placeholder_ts and not self._replaced:
+        if not self._replaced:
             self._replaced = True
-            self.web.chat_update(
-                channel=self.channel, ts=self.placeholder_ts, text=msg.text, blocks=msg.blocks
-            )
+            self.status.show(msg)
             return
-        self.web.chat_postMessage(
-            channel=self.channel, thread_ts=self.thread_ts, text=msg.text, blocks=msg.blocks
-        )
+        self.status.post(msg)
 
     def upload(
         self, filename: str, content: bytes, *, title: str | None = None, comment: str | None = None

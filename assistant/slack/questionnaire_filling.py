@@ -29,8 +29,8 @@ from assistant.questionnaires import (
     fill_questions,
     read_questionnaire,
 )
-from assistant.settings import Settings
-from assistant.sizes import MIB, describe_size
+from assistant.sizes import describe_size
+from assistant.slack.config import BotConfig
 from assistant.slack.conversation import split_client
 from assistant.slack.files import FileMessage
 from assistant.slack.rendering import (
@@ -148,13 +148,9 @@ class QuestionnaireFiller:
             raise QuestionnaireError(f"{name} is {describe_size(size)}; the limit is {limit}")
 
 
-def questionnaire_filler(settings: Settings, core: DraftsForClients) -> QuestionnaireFiller:
+def questionnaire_filler(config: BotConfig, core: DraftsForClients) -> QuestionnaireFiller:
     """The FileHandler the bot runs with, under the configured size and question limits."""
-    return QuestionnaireFiller(
-        core,
-        max_bytes=int(settings.questionnaire_max_mb * MIB),
-        max_questions=settings.questionnaire_max_questions,
-    )
+    return QuestionnaireFiller(core, max_bytes=config.max_upload_bytes, max_questions=config.max_questions)
 
 
 def named_client(text: str, known_clients: list[str]) -> str | None:
@@ -174,29 +170,16 @@ class StatusMessage:
     """The one message in the thread that says how the filling goes: the bot's placeholder, updated."""
 
     def __init__(self, message: FileMessage) -> None:
-        self._message = message
-        self._ts = message.placeholder_ts
+        self._status = message.status
 
     def show(self, mrkdwn: str, summary: QuestionnaireSummary | None = None) -> None:
         """Replace the status text (post it if there is no message yet), with the summary's counts as a
         table when given; Slack errors are only logged."""
-        m = self._message
         rendered = render_text(mrkdwn) if summary is None else summary_message(mrkdwn, summary)
         try:
-            if self._ts is not None:
-                try:
-                    m.web.chat_update(
-                        channel=m.channel, ts=self._ts, text=rendered.text, blocks=rendered.blocks
-                    )
-                    return
-                except SlackApiError as e:
-                    log.warning("chat.update of the status failed (%s); posting instead", _error(e))
-            response = m.web.chat_postMessage(
-                channel=m.channel, thread_ts=m.thread_ts, text=rendered.text, blocks=rendered.blocks
-            )
-            self._ts = str(response["ts"])
+            self._status.show(rendered)
         except SlackClientError:
-            log.warning("cannot show the questionnaire status in %s", m.channel, exc_info=True)
+            log.warning("cannot show the questionnaire status in %s", self._status.channel, exc_info=True)
 
 
 class DraftingProgress:

@@ -46,6 +46,7 @@ from assistant.slack.rendering import (
     render_problem,
     render_text,
 )
+from assistant.slack.status import ThreadStatus
 from assistant.slack.threads import BotThreads
 
 log = logging.getLogger(__name__)
@@ -136,8 +137,9 @@ class Replier:
             return
         if job.source == "message" and not job.in_thread:
             self.threads.join(job.asker.channel, job.thread_ts, job.asker.user)  # the asker starts it
-        placeholder = self._post_safely(job.asker.channel, job.thread_ts, render_placeholder(what))
-        self._submit(replace(job, placeholder_ts=placeholder))
+        placeholder = self._status(job)
+        self._show_safely(placeholder, render_placeholder(what))
+        self._submit(replace(job, placeholder_ts=placeholder.ts))
 
     def _set_status(self, job: Job, loading: list[str]) -> bool:
         """Show the assistant thread's status (DMs and the Messages tab); False where Slack offers none."""
@@ -308,10 +310,9 @@ class Replier:
             self._show(job, placement, answer)
             return
         interim = render_answer(staged.offline, record_id=None, note=CHECKING_NOTE)[0]
-        if job.placeholder_ts is None:
-            job = replace(job, placeholder_ts=self._post_safely(job.asker.channel, job.thread_ts, interim))
-        else:
-            self._finish(job, [interim])
+        status = self._status(job)
+        self._show_safely(status, interim)
+        job = replace(job, placeholder_ts=status.ts)
         answer = future.result()  # bounded by the model's own timeout (DEAL_LLM_TIMEOUT)
         self._show(
             job, placement, answer, standing_note(answer.fallback_reason) if answer.fallback_reason else None
@@ -350,26 +351,27 @@ class Replier:
 
     # -- posting -----------------------------------------------------------------------------------
 
+    def _status(self, job: Job) -> ThreadStatus:
+        """The job's status message in its thread: the placeholder (if posted), which the reply replaces."""
+        return ThreadStatus(
+            self._web, job.asker.channel, job.thread_ts, job.placeholder_ts, unfurl_links=False
+        )
+
     def _finish(self, job: Job, messages: list[SlackMessage]) -> None:
         """Replace the placeholder with the first message and post the rest in the thread."""
         try:
-            first, rest = messages[0], messages[1:]
-            if job.placeholder_ts:
-                try:
-                    self._web.chat_update(
-                        channel=job.asker.channel, ts=job.placeholder_ts, text=first.text, blocks=first.blocks
-                    )
-                except SlackApiError as e:
-                    log.warning(
-                        "chat.update of the placeholder failed (%s); posting instead", e.response.get("error")
-                    )
-                    self._post(job.asker.channel, job.thread_ts, first)
-            else:
-                self._post(job.asker.channel, job.thread_ts, first)
-            for message in rest:
-                self._post(job.asker.channel, job.thread_ts, message)
+            status = self._status(job)
+            status.show(messages[0])
+            for message in messages[1:]:
+                status.post(message)
         except SlackClientError:
             log.exception("posting the reply in %s (thread %s) failed", job.asker.channel, job.thread_ts)
+
+    def _show_safely(self, status: ThreadStatus, message: SlackMessage) -> None:
+        try:
+            status.show(message)
+        except SlackClientError:
+            log.exception("posting in %s failed", status.channel)
 
     def _post(self, channel: str, thread_ts: str | None, message: SlackMessage) -> str:
         response = self._web.chat_postMessage(

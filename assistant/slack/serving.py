@@ -22,12 +22,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
 from assistant.errors import ConfigError
+from assistant.sizes import MIB
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
-MAX_BODY_BYTES = 1_000_000
+MAX_BODY_BYTES = MIB  # Slack's event and interaction payloads are a few KiB
 REQUEST_SECONDS = 10.0  # most time a client may take per socket read (headers, then the bounded body)
 
 _DIGITS = re.compile(r"[0-9]{1,12}")

@@ -19,8 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.errors import DealAssistantError
 from assistant.models import Audience
-from assistant.settings import Settings
-from assistant.sizes import MIB
+from assistant.slack.config import BotConfig
 from assistant.slack.files import FileHandler, FileMessage
 from assistant.slack.rendering import PLACEHOLDER_PREFIX, escape
 from assistant.sow_review import DRAFT_SUFFIXES, Colour, Review, Reviewer, summary_line, write_commented_copy
@@ -108,9 +107,9 @@ def review_router(reviewing: FileHandler, otherwise: FileHandler | None) -> File
     return handle
 
 
-def sow_reviewer(settings: Settings, reviewer: Callable[[], Reviewer]) -> SowReviewer:
+def sow_reviewer(config: BotConfig, reviewer: Callable[[], Reviewer]) -> SowReviewer:
     """The SOW review handler under the configured file size limit."""
-    return SowReviewer(reviewer, max_bytes=int(settings.questionnaire_max_mb * MIB))
+    return SowReviewer(reviewer, max_bytes=config.max_upload_bytes)
 
 
 def _first_draft(message: FileMessage) -> dict[str, Any]:

@@ -10,9 +10,11 @@ from typing import Any
 
 import yaml
 
+from assistant.sizes import MIB
+
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # Raw metadata YAML beyond this is not even parsed (the parsed result has its own, smaller, limit).
-MAX_METADATA_SOURCE_BYTES = 1024 * 1024
+MAX_METADATA_SOURCE_BYTES = MIB
 
 
 class _DatesAsTextLoader(yaml.SafeLoader):
