@@ -195,10 +195,10 @@ def _with_answer_openings(picked: list[Sentence], candidates: list[Sentence]) ->
         if later.chunk.chunk.kind != "qa":
             continue
         for before in candidates:
-            if before.chunk is later.chunk and before.order < later.order:
-                if (id(before.chunk), before.order) not in seen:
-                    seen.add((id(before.chunk), before.order))
-                    out.append(before)
+            key = (id(before.chunk), before.order)
+            if before.chunk is later.chunk and before.order < later.order and key not in seen:
+                seen.add(key)
+                out.append(before)
     return out
 
 
