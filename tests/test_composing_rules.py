@@ -25,6 +25,13 @@ def qa_chunk(cid: str, question: str, answer: str, similarity: float) -> ScoredC
     return ScoredChunk(chunk=chunk, score=similarity, similarity=similarity)
 
 
+def only_the_best(chunk: ScoredChunk, question: str, embedder: Embedder) -> list[str]:
+    """What is selected when only the single best sentence qualifies by score."""
+    how = Selecting(limit=1, section_margin=0.0, other_margin=0.0, list_items=0)
+    selection = select_sentences(question, embedder.embed_one(question), [chunk], embedder.embed_cached, how)
+    return [s.text for s in selection.sentences]
+
+
 def test_a_later_sentence_of_a_library_answer_brings_the_opening_before_it(embedder: Embedder) -> None:
     question = "Do you print postage meter marks on the envelopes yourselves?"
     row = qa_chunk(
@@ -33,10 +40,7 @@ def test_a_later_sentence_of_a_library_answer_brings_the_opening_before_it(embed
         "No, that is outside the standard service. We print postage meter marks on every envelope we mail.",
         0.6,
     )
-    # Only the single best sentence qualifies by score: the opening must still come with it.
-    how = Selecting(limit=1, section_margin=0.0, other_margin=0.0, list_items=0)
-    selection = select_sentences(question, embedder.embed_one(question), [row], embedder.embed_cached, how)
-    texts = [s.text for s in selection.sentences]
+    texts = only_the_best(row, question, embedder)  # the opening must still come with the best one
     assert texts == ["No, that is outside the standard service.", texts[-1]]
     assert "meter marks" in texts[-1]
 
@@ -52,10 +56,8 @@ def test_the_opening_rule_leaves_prose_sections_alone(embedder: Embedder) -> Non
     prose = prose.model_copy(
         update={"chunk": prose.chunk.model_copy(update={"kind": "prose", "text": prose.chunk.text[7:]})}
     )
-    how = Selecting(limit=1, section_margin=0.0, other_margin=0.0, list_items=0)
-    selection = select_sentences(question, embedder.embed_one(question), [prose], embedder.embed_cached, how)
-    shown = [s.text for s in selection.sentences]
-    assert shown == ["We print postage meter marks on every envelope we mail."]
+    best = "We print postage meter marks on every envelope we mail."
+    assert only_the_best(prose, question, embedder) == [best]
 
 
 def test_a_run_on_sentence_is_cut_at_words_without_cutting_the_sentences_around_it() -> None:
