@@ -172,33 +172,41 @@ def _same_section(a: Sentence, b: Sentence) -> bool:
 
 def _with_list_items(picked: list[Sentence], candidates: list[Sentence], limit: int) -> list[Sentence]:
     """A lead-in ("Ready-made connectors exist for:") is useless without the items that follow it."""
-    out = list(picked)
-    seen = {(id(s.chunk), s.order) for s in out}
-    for lead in picked:
+
+    def items(lead: Sentence) -> list[Sentence]:
         if not lead.text.rstrip().endswith(":"):
-            continue
+            return []
         following = [c for c in candidates if c.chunk is lead.chunk and c.order > lead.order]
-        for item in sorted(following, key=lambda c: c.order)[:limit]:
-            if (id(item.chunk), item.order) not in seen:
-                seen.add((id(item.chunk), item.order))
-                out.append(item)
-    return out
+        return sorted(following, key=lambda c: c.order)[:limit]
+
+    return _with_companions(picked, items)
 
 
 def _with_answer_openings(picked: list[Sentence], candidates: list[Sentence]) -> list[Sentence]:
     """A library row's answer is read from its start: its opening sentence is usually the direct answer
     ("Negotiable items are not part of the standard service."), so a later sentence brings the ones
     before it."""
+
+    def opening(later: Sentence) -> list[Sentence]:
+        if later.chunk.chunk.kind != "qa":
+            return []
+        return [c for c in candidates if c.chunk is later.chunk and c.order < later.order]
+
+    return _with_companions(picked, opening)
+
+
+def _with_companions(
+    picked: list[Sentence], companions: Callable[[Sentence], list[Sentence]]
+) -> list[Sentence]:
+    """`picked` plus, after it, each picked sentence's companions not already there."""
     out = list(picked)
     seen = {(id(s.chunk), s.order) for s in out}
-    for later in picked:
-        if later.chunk.chunk.kind != "qa":
-            continue
-        for before in candidates:
-            key = (id(before.chunk), before.order)
-            if before.chunk is later.chunk and before.order < later.order and key not in seen:
+    for sentence in picked:
+        for companion in companions(sentence):
+            key = (id(companion.chunk), companion.order)
+            if key not in seen:
                 seen.add(key)
-                out.append(before)
+                out.append(companion)
     return out
 
 
