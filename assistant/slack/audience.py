@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.config_files import load_config_file
 from assistant.models import Audience
+from assistant.slack.status import api_error
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,8 @@ class AudienceResolver:
         try:
             info = self._web.conversations_info(channel=channel).get("channel")
         except SlackApiError as e:
-            log.warning("conversations.info for %s failed (%s); treating it as external", channel, _error(e))
+            reason = api_error(e)
+            log.warning("conversations.info for %s failed (%s); treating it as external", channel, reason)
             return None
         if not isinstance(info, dict) or not info:
             log.warning("conversations.info for %s had no channel; treating it as external", channel)
@@ -190,7 +192,7 @@ class AudienceResolver:
         try:
             info = self._web.users_info(user=user).get("user")
         except SlackApiError as e:
-            log.warning("users.info for %s failed (%s); treating the user as external", user, _error(e))
+            log.warning("users.info for %s failed (%s); treating the user as external", user, api_error(e))
             return None
         if not isinstance(info, dict) or not info:
             log.warning("users.info for %s had no user; treating the user as external", user)
@@ -212,7 +214,3 @@ def _organisation_reason(user: dict[str, Any], asker: Asker) -> str | None:
     if not team:
         return "user's workspace unknown"
     return None if team == asker.home_team else "user from another organisation"
-
-
-def _error(e: SlackApiError) -> str:
-    return str(e.response.get("error", e)) if e.response is not None else str(e)

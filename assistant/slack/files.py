@@ -20,7 +20,7 @@ from assistant.models import Audience
 from assistant.sizes import describe_size
 from assistant.slack.downloading import FileDownloader, FileHosts
 from assistant.slack.rendering import SlackMessage, render_text
-from assistant.slack.status import ThreadStatus
+from assistant.slack.status import ThreadStatus, api_error
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,9 @@ class FileMessage:
             except SlackApiError as e:
                 if file.get("file_access") == "check_file_info" or not file.get("name"):
                     raise DealAssistantError(
-                        f"cannot read the attached file's details from Slack ({_error(e)})"
+                        f"cannot read the attached file's details from Slack ({api_error(e)})"
                     ) from e
-                log.warning("files.info for %s failed (%s); using the event's copy", file_id, _error(e))
+                log.warning("files.info for %s failed (%s); using the event's copy", file_id, api_error(e))
                 info = {}
             self._details[file_id] = dict(info)
         return {**file, **self._details[file_id]}
@@ -111,7 +111,3 @@ class FileMessage:
 
 
 FileHandler = Callable[[FileMessage], None]
-
-
-def _error(e: SlackApiError) -> str:
-    return str(e.response.get("error", e)) if e.response is not None else str(e)

@@ -41,6 +41,7 @@ from assistant.slack.rendering import (
     render_with_table,
     table_block,
 )
+from assistant.slack.status import api_error
 
 log = logging.getLogger(__name__)
 
@@ -237,8 +238,8 @@ def _upload(message: FileMessage, summary: QuestionnaireSummary, content: bytes)
     try:
         message.upload(name, content, title=name, comment=summary.text())
     except SlackApiError as e:
-        hint = " (is the files:write scope granted?)" if _error(e) == "missing_scope" else ""
-        raise DealAssistantError(f"could not upload {name} to this thread: {_error(e)}{hint}") from e
+        hint = " (is the files:write scope granted?)" if api_error(e) == "missing_scope" else ""
+        raise DealAssistantError(f"could not upload {name} to this thread: {api_error(e)}{hint}") from e
 
 
 def summary_message(head: str, summary: QuestionnaireSummary) -> SlackMessage:
@@ -261,7 +262,3 @@ def _audience_note(audience: Audience) -> str:
     if audience is Audience.EXTERNAL:
         return " (external audience here: answers from public documents only)"
     return ""
-
-
-def _error(e: SlackApiError) -> str:
-    return str(e.response.get("error", e)) if e.response is not None else str(e)

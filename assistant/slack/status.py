@@ -17,7 +17,7 @@ from assistant.slack.rendering import SlackMessage
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ThreadStatus"]
+__all__ = ["ThreadStatus", "api_error"]
 
 
 class ThreadStatus:
@@ -49,7 +49,7 @@ class ThreadStatus:
                 return self.ts
             except SlackApiError as e:
                 log.warning(
-                    "chat.update of the status in %s failed (%s); posting instead", self.channel, _error(e)
+                    "chat.update of the status in %s failed (%s); posting instead", self.channel, api_error(e)
                 )
         self.ts = self.post(message)
         return self.ts
@@ -66,5 +66,6 @@ class ThreadStatus:
         return str(response["ts"])
 
 
-def _error(e: SlackApiError) -> str:
+def api_error(e: SlackApiError) -> str:
+    """The error code Slack answered with ("missing_scope"), or the exception's text without a response."""
     return str(e.response.get("error", e)) if e.response is not None else str(e)
