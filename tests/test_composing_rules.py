@@ -11,18 +11,23 @@ from ingest.chunking import split_text
 META = DocumentMeta(title="Answer library", confidentiality=Confidentiality.INTERNAL)
 
 
-def qa_chunk(cid: str, question: str, answer: str, similarity: float) -> ScoredChunk:
+QUESTION = "Do you print postage meter marks on the envelopes yourselves?"
+BEST = "We print postage meter marks on every envelope we mail."
+
+
+def scored(text: str, *, library_question: str | None = None) -> ScoredChunk:
+    """One retrieved chunk: an answer-library row when `library_question` is given, else prose."""
     chunk = Chunk(
-        id=cid,
+        id="chunk-1",
         source="rfp-answers/library.csv",
         doc_type=DocType.RFP_ANSWER,
         position=0,
-        text=f"Q: {question}\nA: {answer}",
-        kind="qa",
-        question=question,
+        text=f"Q: {library_question}\nA: {text}" if library_question else text,
+        kind="qa" if library_question else "prose",
+        question=library_question,
         meta=META,
     )
-    return ScoredChunk(chunk=chunk, score=similarity, similarity=similarity)
+    return ScoredChunk(chunk=chunk, score=0.6, similarity=0.6)
 
 
 def only_the_best(chunk: ScoredChunk, question: str, embedder: Embedder) -> list[str]:
@@ -33,31 +38,15 @@ def only_the_best(chunk: ScoredChunk, question: str, embedder: Embedder) -> list
 
 
 def test_a_later_sentence_of_a_library_answer_brings_the_opening_before_it(embedder: Embedder) -> None:
-    question = "Do you print postage meter marks on the envelopes yourselves?"
-    row = qa_chunk(
-        "row-1",
-        "Can you print postage indicia?",
-        "No, that is outside the standard service. We print postage meter marks on every envelope we mail.",
-        0.6,
-    )
-    texts = only_the_best(row, question, embedder)  # the opening must still come with the best one
-    assert texts == ["No, that is outside the standard service.", texts[-1]]
-    assert "meter marks" in texts[-1]
+    opening = "No, that is outside the standard service."
+    row = scored(f"{opening} {BEST}", library_question="Can you print postage indicia?")
+    # Only the best sentence qualifies by score: the opening must still come with it.
+    assert only_the_best(row, QUESTION, embedder) == [opening, BEST]
 
 
 def test_the_opening_rule_leaves_prose_sections_alone(embedder: Embedder) -> None:
-    question = "Do you print postage meter marks on the envelopes yourselves?"
-    prose = qa_chunk(
-        "prose-1",
-        "",
-        "Our plants run around the clock. We print postage meter marks on every envelope we mail.",
-        0.6,
-    )
-    prose = prose.model_copy(
-        update={"chunk": prose.chunk.model_copy(update={"kind": "prose", "text": prose.chunk.text[7:]})}
-    )
-    best = "We print postage meter marks on every envelope we mail."
-    assert only_the_best(prose, question, embedder) == [best]
+    prose = scored(f"Our plants run around the clock. {BEST}")
+    assert only_the_best(prose, QUESTION, embedder) == [BEST]
 
 
 def test_a_run_on_sentence_is_cut_at_words_without_cutting_the_sentences_around_it() -> None:
