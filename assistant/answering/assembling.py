@@ -59,6 +59,7 @@ def paragraph(mode: str, r: PartResult, number: dict[str, int], several: bool) -
         return f"The knowledge base does not mention {listed(r.missing_terms)}."
     return f"The knowledge base does not say: {r.part.text.rstrip('?')}?" if several else ""
 
+
 def not_found_answer(base: Answer, results: list[PartResult]) -> Answer:
     """No part answered: say what the knowledge base does not mention, or that it does not answer."""
     missing = unique_text([t for r in results for t in r.missing_terms])
@@ -93,9 +94,11 @@ def verdict(part: QuestionPart, selection: Selection, approved: ScoredChunk | No
     opening = lead.lstrip("*_ ").split(None, 1)[0].strip(",.:;!").lower() if lead.strip() else ""
     if opening in ("yes", "no"):
         return ""  # the source opens with its own verdict, shown as written
-    if selection.anchor is not None and _NEGATION.search(selection.anchor.text) and keyword_overlap(
-        part.text, selection.anchor.text
-    ) >= 0.5:
+    if (
+        selection.anchor is not None
+        and _NEGATION.search(selection.anchor.text)
+        and keyword_overlap(part.text, selection.anchor.text) >= 0.5
+    ):
         return "No: "
     return ""
 

@@ -104,7 +104,6 @@ class Staged:
         return self.refine(None) if self.refine is not None else self.offline
 
 
-
 @dataclass(frozen=True)
 class Context:
     """What the whole request shares: scope, name guard and the retrieval prior (computed once)."""
@@ -165,8 +164,10 @@ class Assistant:
         parts = question_parts(asked) if query == request.question else [question_parts(asked)[0]]
         results: list[PartResult] = []
         for part in parts:
-            context_restricted = results and results[-1].status is Status.RESTRICTED and (
-                _REFERS_BACK.search(part.text) or not results[-1].part.text.rstrip().endswith("?")
+            context_restricted = (
+                results
+                and results[-1].status is Status.RESTRICTED
+                and (_REFERS_BACK.search(part.text) or not results[-1].part.text.rstrip().endswith("?"))
             )
             if context_restricted:
                 results.append(PartResult(part, Status.RESTRICTED))  # "...Alderbrook's. How many are there?"
@@ -182,8 +183,14 @@ class Assistant:
             from assistant.answering.generating import generate_answer
 
             return generate_answer(
-                model, request, answer, support, guard, self._citation,
-                forbidden_clients=forbidden, on_text=on_text,
+                model,
+                request,
+                answer,
+                support,
+                guard,
+                self._citation,
+                forbidden_clients=forbidden,
+                on_text=on_text,
                 abstention_not_found_below=self.tuning.abstention_not_found_below,
             )
 
