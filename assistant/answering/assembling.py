@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering.composing import Composition, Selection, keyword_overlap, render_cited, render_prose
 from assistant.answering.questions import QuestionPart
-from assistant.models import Answer, Audience, Confidence, Request, ScoredChunk, Status
+from assistant.models import Answer, Audience, Confidence, Note, Request, ScoredChunk, Status
 
 __all__ = [
     "CONFIDENCE_ORDER",
@@ -41,7 +41,7 @@ class PartResult:
     composition: Composition | None = None
     confidence: Confidence | None = None
     message: str = ""  # for a part that is not answered: what to say instead
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     visible: list[ScoredChunk] = field(default_factory=list)
     support: list[ScoredChunk] = field(default_factory=list)
     missing_terms: list[str] = field(default_factory=list)
