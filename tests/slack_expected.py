@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from assistant.answering.core import Assistant
-from assistant.models import Answer, Audience, Request, Turn
+from assistant.models import Answer, Audience, Confidentiality, Request, Status, Turn
 from assistant.slack.escalation import needs_expert
 from assistant.slack.rendering import render_answer
 from tests.slack_payloads import shown_text
@@ -42,3 +42,22 @@ def assert_shows(reply: dict[str, Any], answer: Answer) -> None:
     expected = rendered(answer)
     assert shown_text(reply) == shown_text(expected)
     assert reply["text"] == expected["text"]
+
+
+def audience_pair(core: Assistant, question: str) -> tuple[Answer, Answer]:
+    """`question` answered for an internal audience (citing a confidential document) and for an external
+    one (restricted): a question whose reply tells which audience the bot asked for."""
+    internal = answer_for(core, question)
+    external = answer_for(core, question, audience=Audience.EXTERNAL)
+    levels = {s.chunk.source: s.chunk.meta.confidentiality for s in internal.retrieved}
+    assert any(levels[c.source] is Confidentiality.CONFIDENTIAL for c in internal.citations), question
+    assert external.status is Status.RESTRICTED, question
+    return internal, external
+
+
+def assert_external(reply: dict[str, Any], pair: tuple[Answer, Answer]) -> None:
+    """The reply is the external (restricted) answer, and nothing of the internal one shows."""
+    internal, external = pair
+    assert_shows(reply, external)
+    assert "Restricted here" in shown_text(reply)
+    assert internal.answer not in reply["text"] and shown_text(rendered(internal)) != shown_text(reply)

@@ -19,12 +19,12 @@ import pytest
 
 from assistant.answering.core import Assistant
 from assistant.errors import ConfigError
-from assistant.models import Answer, Audience, Confidentiality, Status
+from assistant.models import Answer, Status
 from assistant.settings import Settings
 from assistant.slack.files import FileMessage
 from assistant.slack.serving import SocketModeConnection
 from tests.fakeslack import BOT_USER, BotHarness, FakeSlack, SignedSender, sign
-from tests.slack_expected import answer_for, assert_shows, rendered
+from tests.slack_expected import answer_for, assert_external, assert_shows, audience_pair, rendered
 from tests.slack_payloads import action_ids, assert_within_limits
 from tests.slack_payloads import shown_text as shown
 
@@ -84,21 +84,7 @@ def expected(demo_assistant: Assistant) -> Answer:
 
 @pytest.fixture
 def price(demo_assistant: Assistant) -> tuple[Answer, Answer]:
-    """PRICE_QUESTION answered for an internal audience (from a confidential document) and an external one."""
-    internal = answer_for(demo_assistant, PRICE_QUESTION)
-    external = answer_for(demo_assistant, PRICE_QUESTION, audience=Audience.EXTERNAL)
-    levels = {s.chunk.source: s.chunk.meta.confidentiality for s in internal.retrieved}
-    assert any(levels[c.source] is Confidentiality.CONFIDENTIAL for c in internal.citations)
-    assert external.status is Status.RESTRICTED
-    return internal, external
-
-
-def assert_external(reply: dict[str, Any], price: tuple[Answer, Answer]) -> None:
-    """The reply is the external answer (restricted), and nothing of the internal one shows."""
-    internal, external = price
-    assert_shows(reply, external)
-    assert "Restricted here" in shown(reply)
-    assert internal.answer not in reply["text"] and shown(rendered(internal)) != shown(reply)
+    return audience_pair(demo_assistant, PRICE_QUESTION)
 
 
 def feedback_rows(settings: Settings) -> list[dict[str, Any]]:
