@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.models import Citation
+from assistant.models import Citation, Note, NoteKind
 from assistant.text import client_key
 
 _EDITION = re.compile(
@@ -124,28 +124,29 @@ def visible_supersessions(
     }
 
 
-def superseded_note(old_title: str, s: Supersession) -> str:
+def superseded_note(old_title: str, s: Supersession) -> Note:
     """The note shown when statements of an older document were left out in favour of the newer one."""
     date = f" (effective {s.new_date})" if s.new_date else ""
-    return f"Older statements in {old_title} were left out: {s.new_title}{date} supersedes them."
+    text = f"Older statements in {old_title} were left out: {s.new_title}{date} supersedes them."
+    return Note(kind=NoteKind.SUPERSEDED, text=text)
 
 
-def replaced_note(old_title: str, s: Supersession) -> str:
+def replaced_note(old_title: str, s: Supersession) -> Note:
     """The note shown when a re-issued document's earlier edition was left out."""
     date = f" (effective {s.new_date})" if s.new_date else ""
-    return f"Not used: {old_title} is replaced by its newer edition, {s.new_title}{date}."
+    text = f"Not used: {old_title} is replaced by its newer edition, {s.new_title}{date}."
+    return Note(kind=NoteKind.REPLACED_EDITION, text=text)
 
 
-def review_notes(citations: list[Citation]) -> list[str]:
-    """One line per cited document that is past its review date."""
+def review_notes(citations: list[Citation]) -> list[Note]:
+    """One note per cited document that is past its review date."""
     seen: set[str] = set()
     notes = []
     for c in citations:
         if c.review_overdue and c.review_by and c.source not in seen:
             seen.add(c.source)
-            notes.append(
-                f"{c.title} was due for review on {c.review_by.isoformat()}: check it is still current."
-            )
+            text = f"{c.title} was due for review on {c.review_by.isoformat()}: check it is still current."
+            notes.append(Note(kind=NoteKind.REVIEW_DUE, text=text))
     return notes
 
 

@@ -148,6 +148,24 @@ class Citation(BaseModel):
     chunk_id: str
 
 
+class NoteKind(StrEnum):
+    """What a note shown with an answer is about; code that keeps or drops notes decides on this."""
+
+    UNKNOWN_CLIENT = "unknown_client"  # the named client has no documents in the knowledge base
+    REVIEW_DUE = "review_due"  # a cited document is past its review date
+    SUPERSEDED = "superseded"  # statements of an older document were left out for a newer one's
+    REPLACED_EDITION = "replaced_edition"  # a re-issued document's earlier edition was left out
+
+
+class Note(BaseModel):
+    """A warning shown with an answer: its kind, and the text the user sees."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: NoteKind
+    text: str
+
+
 class Answer(BaseModel):
     """The structured result of ask or draft; the CLI's --json, the bot and the evals all read it."""
 
@@ -158,7 +176,7 @@ class Answer(BaseModel):
     confidence: Confidence | None = None
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[ScoredChunk] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)  # freshness and review warnings shown with the answer
+    notes: list[Note] = Field(default_factory=list)  # client, freshness and review warnings shown with it
     nearest: list[str] = Field(default_factory=list)  # nearest documents named by a not_found answer
     audience: Audience = Audience.INTERNAL
     client: str | None = None
@@ -185,7 +203,7 @@ class Answer(BaseModel):
         """Everything a user sees: the answer, its notes and the rendered source list."""
         parts = [self.answer]
         if self.notes:
-            parts.append("\n".join(self.notes))
+            parts.append("\n".join(n.text for n in self.notes))
         if self.citations:
             parts.append("Sources:\n" + self.sources_text())
         return "\n\n".join(p for p in parts if p)
@@ -201,7 +219,8 @@ class Answer(BaseModel):
             "confidence": self.confidence.value if self.confidence else None,
             "audience": self.audience.value,
             "client": self.client,
-            "notes": self.notes,
+            "notes": [n.text for n in self.notes],
+            "note_kinds": [n.kind.value for n in self.notes],
             "nearest": self.nearest,
             "composer": self.composer,
             "fallback_reason": self.fallback_reason,

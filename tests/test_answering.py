@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from assistant.answering.core import Assistant
 from assistant.cli.main import app
-from assistant.models import Audience, Confidence, Request, Status
+from assistant.models import Audience, Confidence, NoteKind, Request, Status
 from assistant.settings import Settings
 from assistant.tuning import Tuning
 from assistant.wiring import build_assistant
@@ -91,7 +91,10 @@ def test_answer_citing_a_document_past_review_says_so(demo_settings: Settings, e
     overdue = [c for c in answer.citations if c.review_overdue]
     assert overdue and overdue[0].source == "offerings/print-digital-advertising.md"
     assert any(
-        n.startswith(overdue[0].title) and "was due for review on 2024-08-15" in n for n in answer.notes
+        n.kind is NoteKind.REVIEW_DUE
+        and n.text.startswith(overdue[0].title)
+        and "was due for review on 2024-08-15" in n.text
+        for n in answer.notes
     )
     early = build_assistant(demo_settings, clock=lambda: dt.date(2024, 1, 1), embedder=embedder)
     assert not any(c.review_overdue for c in early.ask(Request(question=question)).citations)
@@ -200,7 +203,11 @@ def test_ask_json_prints_the_documented_structure(demo_settings: Settings) -> No
 def test_unknown_client_is_named_in_a_note_and_treated_as_a_prospect(demo_assistant: Assistant) -> None:
     draft = demo_assistant.draft(Request(question="How do you protect PHI?", client="Pinecrst Health"))
     assert draft.status is Status.ANSWERED
-    assert any("No documents for the client 'Pinecrst Health'" in n for n in draft.notes)
+    assert any(
+        n.kind is NoteKind.UNKNOWN_CLIENT and "No documents for the client 'Pinecrst Health'" in n.text
+        for n in draft.notes
+    )
     assert all(s.chunk.meta.client is None for s in draft.retrieved)  # not even the real Pinecrest's SOW
     known = demo_assistant.draft(Request(question="How do you protect PHI?", client="Pinecrest Health"))
-    assert not any("No documents for the client" in n for n in known.notes)
+    assert not any(n.kind is NoteKind.UNKNOWN_CLIENT for n in known.notes)
+    assert not any("No documents for the client" in n.text for n in known.notes)

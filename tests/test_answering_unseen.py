@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.core import Assistant
-from assistant.models import Audience, Request, Status
+from assistant.models import Audience, NoteKind, Request, Status
 from assistant.retrieval.embedding import Embedder
 from assistant.wiring import build_assistant, run_ingest
 from tests.conftest import TODAY, make_settings
@@ -99,8 +99,12 @@ def kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator
     _doc(
         root,
         "sows/acme-sow.md",
-        {"title": f"Statement of Work - {ACME}", "client": ACME, "confidentiality": "confidential",
-         "effective_date": "2025-05-01"},
+        {
+            "title": f"Statement of Work - {ACME}",
+            "client": ACME,
+            "confidentiality": "confidential",
+            "effective_date": "2025-05-01",
+        },
         f"# Pricing\n\n{ACME} pays $0.051 per statement printed and mailed.\n\n"
         f"# Service levels\n\nStatements for {ACME} are mailed the same business day as file receipt.\n",
     )
@@ -115,6 +119,7 @@ def test_declared_supersedes_replaces_only_the_fact_the_newer_document_restates(
     assert fast.status is Status.ANSWERED
     assert "next business day" in fast.answer
     assert "2 business days" not in fast.shown_text()
+    assert any(n.kind is NoteKind.SUPERSEDED and "supersedes them" in n.text for n in fast.notes)
     plants = kb.ask(Request(question="which cities are our print plants in?"))
     assert "Tulsa" in plants.answer, "everything else the older document says stays usable"
     assert "offerings/print-services.md" in [c.source for c in plants.citations]
@@ -131,7 +136,7 @@ def test_a_reissued_edition_replaces_its_predecessor_with_a_note(kb: Assistant) 
     assert "10 years" in answer.answer
     assert "5 years" not in answer.shown_text()
     assert "offerings/archive-guide-2024.md" not in [s.chunk.source for s in answer.retrieved]
-    assert any(n.startswith("Not used:") for n in answer.notes)
+    assert any(n.kind is NoteKind.REPLACED_EDITION and n.text.startswith("Not used:") for n in answer.notes)
 
 
 def test_freshness_is_decided_within_what_the_audience_may_read(kb: Assistant) -> None:
@@ -197,9 +202,13 @@ def test_retrieved_holds_only_what_the_request_may_see(kb: Assistant) -> None:
 def test_a_client_without_documents_is_named_to_internal_audiences_only(kb: Assistant) -> None:
     question = "how soon after we receive a file are statements mailed?"
     inside = kb.ask(Request(question=question, client="Nobody Incorporated"))
-    assert any("No documents for the client" in n for n in inside.notes)
+    assert any(
+        n.kind is NoteKind.UNKNOWN_CLIENT and "No documents for the client" in n.text for n in inside.notes
+    )
     outside = kb.ask(Request(question=question, client="Nobody Incorporated", audience=Audience.EXTERNAL))
-    assert not any("No documents for the client" in n for n in outside.notes)
+    assert not any(
+        n.kind is NoteKind.UNKNOWN_CLIENT or "No documents for the client" in n.text for n in outside.notes
+    )
 
 
 def test_general_questions_read_general_documents_and_client_questions_their_sow(kb: Assistant) -> None:

@@ -12,6 +12,8 @@ from assistant.models import (
     Confidentiality,
     DocType,
     DocumentMeta,
+    Note,
+    NoteKind,
     ScoredChunk,
     Status,
 )
@@ -63,7 +65,7 @@ def answer(
     text: str = "",
     retrieved: list[ScoredChunk] | None = None,
     citations: list[Citation] | None = None,
-    notes: list[str] | None = None,
+    notes: list[Note] | None = None,
 ) -> Answer:
     return Answer(
         question="q",
@@ -136,7 +138,10 @@ def test_context_fact_recall_looks_only_at_the_top_five_chunks_case_insensitivel
 def test_fact_recall_needs_every_fact_somewhere_in_the_shown_text() -> None:
     c = chunk("offerings/ccm.docx", title="CCM Platform")
     shown_in_parts = answer(
-        text="Uptime is 99.9%.", notes=["Reviewed in March"], retrieved=ranked(c), citations=[cite(1, c)]
+        text="Uptime is 99.9%.",
+        notes=[Note(kind=NoteKind.REVIEW_DUE, text="Reviewed in March")],
+        retrieved=ranked(c),
+        citations=[cite(1, c)],
     )
     partial = answer(text="Uptime is 99.9%.")
     facts = case(must_include=["99.9%", "ccm platform", "reviewed in march"])

@@ -16,9 +16,11 @@ import yaml
 
 from assistant.answering.core import Assistant
 from assistant.errors import ConfigError
+from assistant.models import Request
 from assistant.settings import Settings
 from assistant.slack.audience import load_channels
 from assistant.slack.escalation import load_experts
+from assistant.slack.rendering import escape
 from evals.dataset import parse_case
 from tests.fakeslack import BOT_USER, BotHarness, FakeSlack, SignedSender
 
@@ -110,7 +112,7 @@ def test_feedback_export_without_feedback_writes_nothing_to_stdout(tmp_path: Pat
 
 
 def test_http_bot_runs_as_a_separate_process_against_a_configured_web_api(
-    fake: FakeSlack, demo_settings: Settings, tmp_path: Path
+    fake: FakeSlack, demo_settings: Settings, demo_assistant: Assistant, tmp_path: Path
 ) -> None:
     env = {
         "SLACK_BOT_TOKEN": fake.token,
@@ -142,7 +144,9 @@ def test_http_bot_runs_as_a_separate_process_against_a_configured_web_api(
         }
         assert sender.event(event)[0].status == 200
         [update] = fake.wait_for_method("chat.update", timeout=60)
-        assert "FedRAMP" in update.body["text"]
+        assert (
+            escape(demo_assistant.ask(Request(question="do we have FedRAMP?")).answer) in update.body["text"]
+        )
         assert SignedSender(url, "wrong").event(event)[0].status == 401
     finally:
         bot.terminate()

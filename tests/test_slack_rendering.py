@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assistant.models import Answer, Citation, Confidence, Status
+from assistant.models import Answer, Citation, Confidence, Note, NoteKind, Status
 from assistant.slack.conversation import history_from_replies, parse_command, parse_intent, plain_text
 from assistant.slack.escalation import Experts, escalation_text, needs_expert
 from assistant.slack.rendering import (
@@ -111,7 +111,8 @@ def test_not_found_names_nearest_documents_and_restricted_says_why() -> None:
 
 def test_an_answer_is_one_markdown_block_with_its_sources_as_a_numbered_list() -> None:
     overdue = citation(2, title="Mail <Center>", review_overdue=True, review_by=dt.date(2026, 1, 31))
-    cited = answer("We mail by **2 p.m.** [1][2].", citations=[citation(1), overdue], notes=["Check SLA."])
+    check_sla = Note(kind=NoteKind.REVIEW_DUE, text="Check SLA.")
+    cited = answer("We mail by **2 p.m.** [1][2].", citations=[citation(1), overdue], notes=[check_sla])
     [message] = render_answer(cited, record_id="3", offer_expert=False)
     [markdown] = markdown_texts(message.blocks)
     sources = markdown.split("**Sources**\n", 1)[1].splitlines()

@@ -19,13 +19,15 @@ from typing import Any
 import pytest
 
 from assistant.answering.core import Assistant
+from assistant.models import Answer
 from assistant.settings import Settings
 from tests.fakeslack import BotHarness, FakeSlack
+from tests.slack_expected import assert_external, assert_shows, audience_pair
 
 SALES = "C0SALES"
 CONNECT = "C0CONNECT"
-PRICE_QUESTION = "what did we charge Pinecrest per image?"
-PINECREST_PRICE = "0.038"
+PRICE_QUESTION = "what did we charge Pinecrest per image?"  # answered from a confidential SOW, internally
+PINECREST_PRICE = "0.038"  # only in the question a slash command must not echo
 NOT_FOUND_QUESTION = "What is the capital of France?"
 
 
@@ -39,6 +41,11 @@ def harness(fake: FakeSlack, bot_settings: Settings, demo_assistant: Assistant) 
     h = BotHarness(fake, bot_settings, demo_assistant)
     yield h
     h.close()
+
+
+@pytest.fixture
+def price(demo_assistant: Assistant) -> tuple[Answer, Answer]:
+    return audience_pair(demo_assistant, PRICE_QUESTION)
 
 
 def shown(message: dict[str, Any]) -> str:
@@ -132,18 +139,19 @@ def dm_without_team_fields(harness: BotHarness, user: str, channel: str) -> str:
 
 @pytest.mark.parametrize("team", ["T0CLIENT", None], ids=["another-team", "no-team"])
 def test_dm_from_a_user_whose_team_is_not_ours_is_answered_as_external(
-    harness: BotHarness, team: str | None
+    harness: BotHarness, team: str | None, price: tuple[Answer, Answer]
 ) -> None:
     harness.fake.set_user("U0OUTSIDER", team_id=team)
     ts = dm_without_team_fields(harness, "U0OUTSIDER", "D0OUTSIDER")
-    text = shown(harness.answer("D0OUTSIDER", ts))
-    assert "Restricted here" in text and PINECREST_PRICE not in text
+    assert_external(harness.answer("D0OUTSIDER", ts), price)
 
 
-def test_dm_from_a_member_of_our_team_is_still_answered_as_internal(harness: BotHarness) -> None:
+def test_dm_from_a_member_of_our_team_is_still_answered_as_internal(
+    harness: BotHarness, price: tuple[Answer, Answer]
+) -> None:
     harness.fake.set_user("U0ALICE")
     ts = dm_without_team_fields(harness, "U0ALICE", "D0ALICE")
-    assert PINECREST_PRICE in shown(harness.answer("D0ALICE", ts))
+    assert_shows(harness.answer("D0ALICE", ts), price[0])
 
 
 @pytest.fixture
@@ -156,33 +164,35 @@ def grid(bot_settings: Settings, demo_assistant: Assistant) -> Iterator[BotHarne
         assert slack.unexpected() == []
 
 
-def test_grid_user_of_another_organisation_is_external_and_of_ours_internal(grid: BotHarness) -> None:
+def test_grid_user_of_another_organisation_is_external_and_of_ours_internal(
+    grid: BotHarness, price: tuple[Answer, Answer]
+) -> None:
     grid.fake.set_user("U0SISTER", team_id="T0SISTER", enterprise_user={"enterprise_id": "E0ORG"})
     grid.fake.set_user("U0OTHERORG", team_id="T0ELSE", enterprise_user={"enterprise_id": "E0OTHER"})
     sister = dm_without_team_fields(grid, "U0SISTER", "D0SISTER")
     other = dm_without_team_fields(grid, "U0OTHERORG", "D0OTHERORG")
 
-    assert PINECREST_PRICE in shown(grid.answer("D0SISTER", sister)), "another workspace of our org"
-    assert PINECREST_PRICE not in shown(grid.answer("D0OTHERORG", other))
+    assert_shows(grid.answer("D0SISTER", sister), price[0])  # another workspace of our org: internal
+    assert_external(grid.answer("D0OTHERORG", other), price)
 
 
 # -- 9. an "ok" answer without its object is not knowledge ----------------------------------------------
 
 
-def test_conversations_info_without_the_channel_is_external_and_not_cached(harness: BotHarness) -> None:
+def test_conversations_info_without_the_channel_is_external_and_not_cached(
+    harness: BotHarness, price: tuple[Answer, Answer]
+) -> None:
     harness.fake.answer_with("conversations.info")  # ok: true, but no "channel"
     for _ in range(2):
         ts = harness.mention(PRICE_QUESTION, channel=SALES)
-        text = shown(harness.answer(SALES, ts))
-        assert "Restricted here" in text and PINECREST_PRICE not in text
+        assert_external(harness.answer(SALES, ts), price)
     assert len(harness.fake.calls_to("conversations.info")) == 2, "an unknown channel is asked about again"
 
 
-def test_users_info_without_the_user_is_external(harness: BotHarness) -> None:
+def test_users_info_without_the_user_is_external(harness: BotHarness, price: tuple[Answer, Answer]) -> None:
     harness.fake.answer_with("users.info")  # ok: true, but no "user"
     ts = harness.dm(PRICE_QUESTION, channel="D0ALICE", user="U0ALICE")
-    text = shown(harness.answer("D0ALICE", ts))
-    assert "Restricted here" in text and PINECREST_PRICE not in text
+    assert_external(harness.answer("D0ALICE", ts), price)
 
 
 # -- 19. a slash command in a shared channel is not echoed --------------------------------------------

@@ -4,7 +4,6 @@ fake standing in for a foreign server that must never see the bot token."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from assistant.settings import Settings
 from assistant.slack.questionnaire_filling import QuestionnaireFiller
 from tests.fakeslack import BotHarness, FakeSlack
 from tests.questionnaire_builders import SOC2, build_workbook
+from tests.slack_expected import answer_for, assert_shows
 
 SALES = "C0SALES"
 FILL = "fill this in for Harbor Mutual"
@@ -162,7 +162,7 @@ def test_download_that_trickles_ends_at_the_total_deadline_with_a_reason(
 
 
 def test_questions_are_answered_while_a_file_download_is_still_going(
-    make_harness: Callable[..., BotHarness], fake: FakeSlack, questionnaire: Path
+    make_harness: Callable[..., BotHarness], fake: FakeSlack, questionnaire: Path, demo_assistant: Assistant
 ) -> None:
     h = make_harness(download_seconds=120.0)  # slack_workers is 1: one question worker
     attachment = fake.add_file("F0RFP", "rfp.xlsx", questionnaire.read_bytes())
@@ -183,7 +183,7 @@ def test_questions_are_answered_while_a_file_download_is_still_going(
     )
 
     [answer] = [m for m in fake.thread("D0BOB", question) if m.get("bot_id")]
-    assert "FedRAMP" in answer["text"] + json.dumps(answer["blocks"])
+    assert_shows(answer, answer_for(demo_assistant, "do we have FedRAMP?"))
     assert fake.calls_to("file_trickled") == [] and fake.uploaded() == {}, "the file was still coming"
     fake.trickle_released.set()
     h.settle()

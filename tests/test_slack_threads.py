@@ -3,7 +3,9 @@ mention only from the thread's starter in threads the bot answered in, `mute`, a
 
 from __future__ import annotations
 
+from assistant.answering.core import Assistant
 from tests.fakeslack import BOT_USER, BotHarness
+from tests.slack_expected import answer_for, assert_shows
 
 SALES = "C0SALES"
 
@@ -93,7 +95,9 @@ def test_a_mention_inside_a_rich_text_quote_or_a_forwarded_message_does_not_trig
     assert not harness.fake.calls_to("chat.postMessage")
 
 
-def test_a_mention_in_the_persons_own_rich_text_is_answered(harness: BotHarness) -> None:
+def test_a_mention_in_the_persons_own_rich_text_is_answered(
+    harness: BotHarness, demo_assistant: Assistant
+) -> None:
     own = {
         "type": "rich_text",
         "elements": [
@@ -104,4 +108,4 @@ def test_a_mention_in_the_persons_own_rich_text_is_answered(harness: BotHarness)
         ],
     }
     ts = harness.mention("do we have FedRAMP?", blocks=[own])
-    assert "FedRAMP" in harness.answer(SALES, ts)["text"]
+    assert_shows(harness.answer(SALES, ts), answer_for(demo_assistant, "do we have FedRAMP?"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering.composing import Composition, Selection, keyword_overlap, render_cited, render_prose
 from assistant.answering.questions import QuestionPart
-from assistant.models import Answer, Audience, Confidence, Request, ScoredChunk, Status
+from assistant.models import Answer, Audience, Confidence, Note, Request, ScoredChunk, Status
 
 __all__ = [
     "CONFIDENCE_ORDER",
@@ -41,7 +41,7 @@ class PartResult:
     composition: Composition | None = None
     confidence: Confidence | None = None
     message: str = ""  # for a part that is not answered: what to say instead
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     visible: list[ScoredChunk] = field(default_factory=list)
     support: list[ScoredChunk] = field(default_factory=list)
     missing_terms: list[str] = field(default_factory=list)
@@ -58,6 +58,7 @@ def paragraph(mode: str, r: PartResult, number: dict[str, int], several: bool) -
     if r.missing_terms:
         return f"The knowledge base does not mention {listed(r.missing_terms)}."
     return f"The knowledge base does not say: {r.part.text.rstrip('?')}?" if several else ""
+
 
 def not_found_answer(base: Answer, results: list[PartResult]) -> Answer:
     """No part answered: say what the knowledge base does not mention, or that it does not answer."""
@@ -93,9 +94,11 @@ def verdict(part: QuestionPart, selection: Selection, approved: ScoredChunk | No
     opening = lead.lstrip("*_ ").split(None, 1)[0].strip(",.:;!").lower() if lead.strip() else ""
     if opening in ("yes", "no"):
         return ""  # the source opens with its own verdict, shown as written
-    if selection.anchor is not None and _NEGATION.search(selection.anchor.text) and keyword_overlap(
-        part.text, selection.anchor.text
-    ) >= 0.5:
+    if (
+        selection.anchor is not None
+        and _NEGATION.search(selection.anchor.text)
+        and keyword_overlap(part.text, selection.anchor.text) >= 0.5
+    ):
         return "No: "
     return ""
 

@@ -62,6 +62,8 @@ from assistant.models import (
     Citation,
     Confidence,
     DocType,
+    Note,
+    NoteKind,
     Request,
     ScoredChunk,
     Status,
@@ -102,7 +104,6 @@ class Staged:
     def final(self) -> Answer:
         """Both steps, without streaming."""
         return self.refine(None) if self.refine is not None else self.offline
-
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,10 @@ class Assistant:
         parts = question_parts(asked) if query == request.question else [question_parts(asked)[0]]
         results: list[PartResult] = []
         for part in parts:
-            context_restricted = results and results[-1].status is Status.RESTRICTED and (
-                _REFERS_BACK.search(part.text) or not results[-1].part.text.rstrip().endswith("?")
+            context_restricted = (
+                results
+                and results[-1].status is Status.RESTRICTED
+                and (_REFERS_BACK.search(part.text) or not results[-1].part.text.rstrip().endswith("?"))
             )
             if context_restricted:
                 results.append(PartResult(part, Status.RESTRICTED))  # "...Alderbrook's. How many are there?"
@@ -182,8 +185,14 @@ class Assistant:
             from assistant.answering.generating import generate_answer
 
             return generate_answer(
-                model, request, answer, support, guard, self._citation,
-                forbidden_clients=forbidden, on_text=on_text,
+                model,
+                request,
+                answer,
+                support,
+                guard,
+                self._citation,
+                forbidden_clients=forbidden,
+                on_text=on_text,
                 abstention_not_found_below=self.tuning.abstention_not_found_below,
             )
 
@@ -305,7 +314,7 @@ class Assistant:
 
     def _current_editions(
         self, context: Context, visible: list[ScoredChunk]
-    ) -> tuple[list[ScoredChunk], list[str]]:
+    ) -> tuple[list[ScoredChunk], list[Note]]:
         """Leave out earlier editions of re-issued documents (when the newer edition may be read)."""
         active = self._active_supersessions(context)
         kept = [s for s in visible if not (s.chunk.source in active and active[s.chunk.source].reissue)]
@@ -328,7 +337,7 @@ class Assistant:
                 out[source] = [c for c in chunks if not _names_forbidden(c, context.guard)]
         return out
 
-    def _superseded_note(self, old_source: str, support: list[ScoredChunk]) -> str:
+    def _superseded_note(self, old_source: str, support: list[ScoredChunk]) -> Note:
         s = self.retriever.supersessions()[old_source]
         title = next((c.chunk.meta.title for c in support if c.chunk.source == old_source), old_source)
         return superseded_note(title, s)
@@ -407,7 +416,7 @@ class Assistant:
             }
         )
 
-    def _client_notes(self, request: Request) -> list[str]:
+    def _client_notes(self, request: Request) -> list[Note]:
         """Say so when the named client has no documents (internal audiences only: to a guest it would
         confirm which client names exist)."""
         if not request.client or request.audience is Audience.EXTERNAL:
@@ -415,10 +424,11 @@ class Assistant:
         known = {client_key(c) for c in self.known_clients()}
         if client_key(request.client) in known:
             return []
-        return [
+        text = (
             f"No documents for the client '{request.client}' in the knowledge base: this uses offerings "
             "and approved answers only (check the spelling if it is an existing client)."
-        ]
+        )
+        return [Note(kind=NoteKind.UNKNOWN_CLIENT, text=text)]
 
     def _citation(self, number: int, s: ScoredChunk) -> Citation:
         meta = s.chunk.meta

@@ -33,7 +33,7 @@ from assistant.answering.reply_cleaning import (
     without_letter_formulas,
 )
 from assistant.freshness import review_notes
-from assistant.models import Answer, Citation, Confidence, Request, ScoredChunk, Status
+from assistant.models import Answer, Citation, Confidence, NoteKind, Request, ScoredChunk, Status
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -209,7 +209,7 @@ def abstained(offline: Answer, not_found_below: float = 0.0) -> Answer:
             "citations": [],
             "confidence": None,
             "nearest": nearest,
-            "notes": [n for n in offline.notes if n.startswith("No documents for the client")],
+            "notes": [n for n in offline.notes if n.kind is NoteKind.UNKNOWN_CLIENT],
             "fallback_reason": "the model found no answer in the sources and the offline evidence was weak",
         }
     )
@@ -226,7 +226,7 @@ def _accepted(
     renumber = {old: new for new, old in enumerate(cited_numbers, start=1)}
     text = CITATION.sub(lambda m: f"[{renumber[int(m.group(1))]}]", text)
     citations = [cite(new, sources[old - 1]) for old, new in renumber.items()]
-    kept_notes = [n for n in offline.notes if "due for review" not in n]
+    kept_notes = [n for n in offline.notes if n.kind is not NoteKind.REVIEW_DUE]
     shown = CITATION.sub("", text).replace(" .", ".").strip() if offline.mode == "draft" else text
     return offline.model_copy(
         update={

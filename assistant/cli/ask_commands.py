@@ -22,7 +22,7 @@ def print_answer(answer: Answer) -> None:
         title += f" · confidence {answer.confidence.value}"
     body = escape(answer.answer)
     if answer.notes:
-        body += "\n\n" + "\n".join(f"[yellow]! {escape(n)}[/]" for n in answer.notes)
+        body += "\n\n" + "\n".join(f"[yellow]! {escape(n.text)}[/]" for n in answer.notes)
     console.print(Panel(body, title=title, border_style=_STYLE[answer.status], title_align="left"))
     if answer.citations:
         console.print("[bold]Sources[/]")

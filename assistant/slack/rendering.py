@@ -152,7 +152,7 @@ def answer_markdown(answer: Answer) -> str:
     elif answer.status is Status.RESTRICTED:
         text = "🔒 **Restricted here.**\n" + text
     parts = [text]
-    parts += [f"> ⚠️ {escape(note)}" for note in answer.notes]
+    parts += [f"> ⚠️ {escape(note.text)}" for note in answer.notes]
     if answer.citations:
         parts.append("**Sources**\n" + "\n".join(citation_line(c, markdown=True) for c in answer.citations))
     return "\n\n".join(parts)
@@ -180,7 +180,7 @@ def section_blocks(answer: Answer) -> list[dict[str, Any]]:
         blocks.append(_context(headline))
     blocks += _body(answer)
     for note in answer.notes:
-        blocks += [_context(piece) for piece in split_text("⚠️ " + escape(note))]
+        blocks += [_context(piece) for piece in split_text("⚠️ " + escape(note.text))]
     if answer.citations:
         sources = "\n".join(citation_line(c) for c in answer.citations)
         blocks += _sections("*Sources*\n" + sources)
