@@ -87,3 +87,24 @@ def test_a_read_only_catalog_answers_concurrent_readers_as_it_answers_one(tmp_pa
             assert list(pool.map(lambda qs: read(*qs), queries)) == serial
     assert all(hits for hits, _ in serial)  # every query found something: the comparison is not vacuous
     catalog.close()
+
+
+def test_the_common_term_cut_off_reads_frequencies_from_the_index_as_counting_would(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    texts = [f"billing statements printed for account {i}" for i in range(30)] + [
+        "bills and billed invoices with PCI DSS v4.0 controls",
+        "postage savings reported by clients",
+    ]
+    for i, text in enumerate(texts):
+        chunk = _chunk(i, text)
+        catalog.replace_file(
+            FileRecord(chunk.source, str(i), 1, "offering", {}, 1, "2026-01-01"), [chunk], [text]
+        )
+    terms = ["billing", "bills", "statements", "v4.0", "postage", "braille"]
+    with catalog._reading() as db:
+        from_index = catalog._index_frequencies(terms, db)
+        counted = {t: catalog._document_frequency(t, db) for t in terms}
+    assert from_index == counted
+    assert (
+        from_index["billing"] == 31 and from_index["v4.0"] == 1 and from_index["braille"] == 0
+    )  # stems, splits

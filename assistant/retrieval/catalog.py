@@ -39,15 +39,20 @@ CREATE TABLE IF NOT EXISTS members (
     row INTEGER PRIMARY KEY, confidentiality TEXT NOT NULL, client_key TEXT NOT NULL
 );
 """
-ROWS_SCHEMA = """
+KEYWORD_TOKENIZER = "porter unicode61"  # the keyword index's tokenizer (porter stems "billing" to "bill")
+ROWS_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS {db}.chunks (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL,
     confidentiality TEXT NOT NULL, client_key TEXT NOT NULL, doc_type TEXT NOT NULL, data TEXT NOT NULL,
     digest TEXT NOT NULL DEFAULT '', UNIQUE (id, digest)
 );
 CREATE INDEX IF NOT EXISTS {db}.chunks_by_source ON chunks(source);
-CREATE VIRTUAL TABLE IF NOT EXISTS {db}.chunks_fts USING fts5(body, tokenize='porter unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS {db}.chunks_fts USING fts5(body, tokenize='"""
+    + KEYWORD_TOKENIZER
+    + """');
 """
+)
 ROW_STORE_KEY = "row_store"  # info key: the shared row store's path, relative to the catalog's folder
 
 COMMON_TERM_MIN_DOCS = 2000  # a term must match more chunks than this ...
@@ -65,6 +70,14 @@ def _scope_filter(
             params += list(values)
     return sql, params
 
+
+# Per connection, in its temp schema: the index's term vocabulary, and a scratch index that runs the
+# keyword index's tokenizer over a query's terms (FTS5 stems "billing" to "bill").
+_VOCABULARY = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.index_terms USING fts5vocab({schema}, chunks_fts, row)",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms USING fts5(body, tokenize='{KEYWORD_TOKENIZER}')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms_tokens USING fts5vocab(temp, query_terms, instance)",
+)
 
 _COUNT_MATCHES = (
     "SELECT count(*) FROM chunks_fts JOIN members m ON m.row = chunks_fts.rowid WHERE chunks_fts MATCH ?"
@@ -381,10 +394,36 @@ class Catalog:
             total = self._chunk_total(db)
             if total <= COMMON_TERM_MIN_DOCS:
                 return terms
-            df = {t: self._document_frequency(t, db) for t in terms}
+            df = self._index_frequencies(terms, db)
         limit = max(COMMON_TERM_MIN_DOCS, COMMON_TERM_SHARE * total)
         kept = [t for t in terms if df[t] <= limit]
         return kept or [min(terms, key=lambda t: df[t])]
+
+    def _index_frequencies(self, terms: list[str], db: sqlite3.Connection) -> dict[str, int]:
+        """Rows of the keyword index holding each term, read from FTS5's own vocabulary (one index lookup
+        a term, where counting a common term's matches reads its whole posting list).
+
+        The vocabulary is the whole index: with the shared row store, the rows of every retained version,
+        which differ from this version's in the few changed rows. Close enough for the common-term cut-off;
+        `phrase_frequency`, which decides "never mentioned", counts this version's members exactly. A term
+        the tokenizer splits ("v4.0") is counted by matching.
+        """
+        for statement in _VOCABULARY:  # one by one: executescript would commit a writer's transaction
+            db.execute(statement.format(schema="store" if self.shared else "main"))
+        db.executemany("INSERT INTO temp.query_terms(rowid, body) VALUES (?, ?)", list(enumerate(terms)))
+        tokens: dict[int, list[str]] = {}
+        for row, token in db.execute("SELECT doc, term FROM temp.query_terms_tokens"):
+            tokens.setdefault(int(row), []).append(str(token))
+        db.execute("DELETE FROM temp.query_terms")
+        out: dict[str, int] = {}
+        for i, term in enumerate(terms):
+            found = tokens.get(i, [])
+            if len(found) == 1:
+                row = db.execute("SELECT doc FROM temp.index_terms WHERE term = ?", (found[0],)).fetchone()
+                out[term] = int(row[0]) if row else 0
+            else:
+                out[term] = self._document_frequency(term, db)
+        return out
 
     def _document_frequency(self, term: str, db: sqlite3.Connection | None = None) -> int:
         found = self._df.get(term)

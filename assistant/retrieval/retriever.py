@@ -134,7 +134,7 @@ class Retriever:
         # dense search: SQLite, torch and Chroma release the GIL, so the latency is the longer of the two.
         keyword_side = _KEYWORD_POOL.submit(self._keyword_side, version, query, scope)
         try:
-            qv = self.embedder.embed_one(query) if vector is None else vector
+            qv = self.embedder.embed_query(query) if vector is None else vector
             dense = dict(version.vectors.query(qv, self.candidates, *self._dense_filter(version, scope)))
         finally:
             keyword, keyword_vectors = keyword_side.result()
