@@ -70,3 +70,42 @@ def test_quick_bench_writes_every_section_with_positive_figures_beside_reference
     assert "## Targets" in markdown and "| full ingest throughput (whole pipeline) |" in markdown
     chart = out / data["charts"]["retrieval_latency"]
     assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_latency_only_measures_every_backend_and_reuses_its_cached_scale_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
+) -> None:
+    monkeypatch.setenv("DEAL_KNOWLEDGE_DIR", str(tiny_knowledge(tmp_path / "knowledge")))
+    cache = tmp_path / "cache"
+    runs = []
+    for n in (1, 2):
+        out = tmp_path / f"out-{n}"
+        args = [
+            "bench",
+            "--quick",
+            "--only",
+            "latency",
+            "--sizes",
+            "500",
+            "--cache",
+            str(cache),
+            "--out",
+            str(out),
+        ]
+        run = CliRunner().invoke(app, args)
+        assert run.exit_code == 0, run.output
+        runs.append(json.loads((out / "bench-results.json").read_text(encoding="utf-8")))
+
+    for data in runs:
+        assert set(data["sections"]) == {"retrieval", "ask", "run"}
+        names = [f["name"] for s in data["sections"].values() for f in s["figures"]]
+        for backend in ("embedded", "server"):
+            assert any(n.startswith(f"retrieval p95 (500 chunks, {backend})") for n in names), backend
+    built, reused = (" ".join(d["sections"]["retrieval"]["notes"]) for d in runs)
+    assert "built through VersionBuilder" in built and "reused from the cache" not in built
+    assert "reused from the cache" in reused and "built through VersionBuilder" not in reused
+
+
+def test_latency_cache_needs_latency_only(tmp_path: Path) -> None:
+    run = CliRunner().invoke(app, ["bench", "--cache", str(tmp_path)])
+    assert run.exit_code != 0 and "--cache works with --only latency" in run.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -190,11 +191,23 @@ def test_filtered_search_over_a_multi_segment_version_equals_exact_search_over_i
     for name, expected in history:
         vectors = VersionVectors.open(chroma, registry.segments(name))
         assert vectors.count() == sum(len(c) for c, _ in expected.values())
-        for query in rng.standard_normal((4, 384)).astype(np.float32):
-            query /= np.linalg.norm(query)
-            for where in filters:
-                got = [cid for cid, _ in vectors.query(query, 10, where)]
-                assert got == brute_force(expected, query, 10, where), (name, where)
+        catalog = Catalog(registry.paths(name).catalog, readonly=True)
+        try:
+            for query in rng.standard_normal((4, 384)).astype(np.float32):
+                query /= np.linalg.norm(query)
+                for where in filters:
+                    exact = brute_force(expected, query, 10, where)
+                    assert [cid for cid, _ in vectors.query(query, 10, where)] == exact, (name, where)
+                    if where is None:
+                        continue
+                    # The bot's path: the catalog of the same version says which over-fetched ids pass.
+                    admitted = partial(
+                        catalog.admitted, confidentiality=where.confidentiality, client_keys=where.client_keys
+                    )
+                    got = [cid for cid, _ in vectors.query(query, 10, where, admitted)]
+                    assert got == exact, (name, where, "catalog-admitted")
+        finally:
+            catalog.close()
 
 
 # ---- the catalog's rows are shared the same way ----------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -58,3 +59,52 @@ def test_keyword_search_on_a_large_corpus_ignores_terms_most_chunks_contain(tmp_
     assert [cid for cid, _ in hits] == ["k2500"]  # "mail" (in every chunk) no longer ranks 2,500 rows
     only_common = catalog.keyword_search("mail dock", 3)
     assert len(only_common) == 3  # when every term is common, the rarest one is still searched
+
+
+def test_a_read_only_catalog_answers_concurrent_readers_as_it_answers_one(tmp_path: Path) -> None:
+    writer = Catalog(tmp_path / "catalog.sqlite3")
+    words = ["braille", "postage", "envelope", "duplex", "archive", "courier", "insert", "statement"]
+    for i in range(400):
+        text = f"{words[i % 8]} {words[(i * 3) % 8]} service note {i}"
+        chunk = _chunk(i, text).model_copy(
+            update={"meta": DocumentMeta(title="Doc", confidentiality=list(Confidentiality)[i % 3])}
+        )
+        writer.replace_file(
+            FileRecord(chunk.source, str(i), 1, "offering", {}, 1, "2026-01-01"), [chunk], [text]
+        )
+    writer.close()
+    catalog = Catalog(tmp_path / "catalog.sqlite3", readonly=True)
+    scopes = [None, ("public",), ("public", "internal")]
+    queries = [(f"{a} {b}", scope) for a in words for b in words[:3] for scope in scopes]
+    ids = [f"k{i}" for i in range(0, 400, 3)]
+
+    def read(query: str, scope: tuple[str, ...] | None) -> tuple[object, ...]:
+        return (catalog.keyword_search(query, 10, scope), sorted(catalog.admitted(ids, scope)))
+
+    serial = [read(q, s) for q, s in queries]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            assert list(pool.map(lambda qs: read(*qs), queries)) == serial
+    assert all(hits for hits, _ in serial)  # every query found something: the comparison is not vacuous
+    catalog.close()
+
+
+def test_the_common_term_cut_off_reads_frequencies_from_the_index_as_counting_would(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    texts = [f"billing statements printed for account {i}" for i in range(30)] + [
+        "bills and billed invoices with PCI DSS v4.0 controls",
+        "postage savings reported by clients",
+    ]
+    for i, text in enumerate(texts):
+        chunk = _chunk(i, text)
+        catalog.replace_file(
+            FileRecord(chunk.source, str(i), 1, "offering", {}, 1, "2026-01-01"), [chunk], [text]
+        )
+    terms = ["billing", "bills", "statements", "v4.0", "postage", "braille"]
+    with catalog._reading() as db:
+        from_index = catalog._index_frequencies(terms, db)
+        counted = {t: catalog._document_frequency(t, db) for t in terms}
+    assert from_index == counted
+    assert (
+        from_index["billing"] == 31 and from_index["v4.0"] == 1 and from_index["braille"] == 0
+    )  # stems, splits

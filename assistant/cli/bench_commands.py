@@ -53,19 +53,43 @@ def bench(
             show_default=False,
         ),
     ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only",
+            help="Run one section alone: 'latency' (retrieval and offline ask at the demo size and --sizes, "
+            "embedded and on a Chroma server, beside raw encode + raw Chroma query).",
+            show_default=False,
+        ),
+    ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache",
+            help="With --only latency: keep the demo and scale-point versions (and the server's folder) in "
+            "this folder and reuse them on the next run instead of building them again.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Benchmark ingest, retrieval, ask, quality, the Slack bot and memory; write JSON, Markdown, a chart."""
     from evals.bench.processes import ChildFailed
-    from evals.bench.running import BenchOptions, run_bench
+    from evals.bench.running import BenchOptions, run_bench, run_latency_only
 
+    if only not in (None, "latency"):
+        fail(f"--only takes 'latency', not {only!r}")
+    if cache is not None and only is None:
+        fail("--cache works with --only latency")
     settings = settings_of(ctx)
     chosen = parse_sizes(sizes) if sizes else QUICK_SIZES if quick else FULL_SIZES
     options = BenchOptions(out_dir=out, quick=quick, sizes=chosen)
+    say = lambda line: err_console.print(f"[dim]{line}[/]", highlight=False)  # noqa: E731
     with user_errors():
         try:
-            result, written = run_bench(
-                settings, options, say=lambda line: err_console.print(f"[dim]{line}[/]", highlight=False)
-            )
+            if only == "latency":
+                result, written = run_latency_only(settings, options, cache, say=say)
+            else:
+                result, written = run_bench(settings, options, say=say)
         except ChildFailed as e:
             fail(f"benchmark process failed: {e}")
     print_result(result)

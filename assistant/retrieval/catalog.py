@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,15 +39,20 @@ CREATE TABLE IF NOT EXISTS members (
     row INTEGER PRIMARY KEY, confidentiality TEXT NOT NULL, client_key TEXT NOT NULL
 );
 """
-ROWS_SCHEMA = """
+KEYWORD_TOKENIZER = "porter unicode61"  # the keyword index's tokenizer (porter stems "billing" to "bill")
+ROWS_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS {db}.chunks (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL,
     confidentiality TEXT NOT NULL, client_key TEXT NOT NULL, doc_type TEXT NOT NULL, data TEXT NOT NULL,
     digest TEXT NOT NULL DEFAULT '', UNIQUE (id, digest)
 );
 CREATE INDEX IF NOT EXISTS {db}.chunks_by_source ON chunks(source);
-CREATE VIRTUAL TABLE IF NOT EXISTS {db}.chunks_fts USING fts5(body, tokenize='porter unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS {db}.chunks_fts USING fts5(body, tokenize='"""
+    + KEYWORD_TOKENIZER
+    + """');
 """
+)
 ROW_STORE_KEY = "row_store"  # info key: the shared row store's path, relative to the catalog's folder
 
 COMMON_TERM_MIN_DOCS = 2000  # a term must match more chunks than this ...
@@ -63,6 +70,14 @@ def _scope_filter(
             params += list(values)
     return sql, params
 
+
+# Per connection, in its temp schema: the index's term vocabulary, and a scratch index that runs the
+# keyword index's tokenizer over a query's terms (FTS5 stems "billing" to "bill").
+_VOCABULARY = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.index_terms USING fts5vocab({schema}, chunks_fts, row)",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms USING fts5(body, tokenize='{KEYWORD_TOKENIZER}')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms_tokens USING fts5vocab(temp, query_terms, instance)",
+)
 
 _COUNT_MATCHES = (
     "SELECT count(*) FROM chunks_fts JOIN members m ON m.row = chunks_fts.rowid WHERE chunks_fts MATCH ?"
@@ -93,11 +108,16 @@ class Catalog:
 
     def __init__(self, path: Path, *, readonly: bool = False, row_store: Path | None = None) -> None:
         self.path = path
+        self.readonly = readonly
         uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         self._total: int | None = None
         self._df: dict[str, int] = {}  # term -> chunks containing it (reset on every write)
+        # A read-only catalog serves concurrent reads (the keyword search of one request beside the scope
+        # lookups of its dense search, or of other requests) from a pool of connections of its own.
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._closed = False
         if not readonly:
             self._db.executescript(MEMBERSHIP_SCHEMA)
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -129,11 +149,49 @@ class Catalog:
                 " SELECT rowid AS row, confidentiality, client_key FROM main.chunks"
             )
 
+    def _open_reader(self) -> sqlite3.Connection:
+        """Another read-only connection to this catalog, its row store attached as the first one's."""
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        for _, name, file in self._db.execute("PRAGMA database_list").fetchall():
+            if name == "store":
+                db.execute("ATTACH DATABASE ? AS store", (f"file:{file}?mode=ro",))
+        if "members" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
+            db.execute(
+                "CREATE TEMP VIEW members AS"
+                " SELECT rowid AS row, confidentiality, client_key FROM main.chunks"
+            )
+        return db
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection to read with: a pooled one of a read-only catalog, else the catalog's own (locked)."""
+        if not self.readonly:
+            with self._lock:
+                yield self._db
+            return
+        try:
+            db = self._readers.get_nowait()
+        except queue.Empty:
+            db = self._open_reader()
+        try:
+            yield db
+        finally:
+            if self._closed:
+                db.close()
+            else:
+                self._readers.put(db)
+
     def _info_value(self, key: str) -> Any:
         row = self._db.execute("SELECT value FROM info WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break
         self._db.close()
 
     def copy_to(self, dest: Path) -> Catalog:
@@ -269,13 +327,32 @@ class Catalog:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        with self._lock:
-            rows = self._db.execute(
+        with self._reading() as db:
+            rows = db.execute(
                 "SELECT c.id, c.data FROM chunks c JOIN members m ON m.row = c.rowid"
                 f" WHERE c.id IN ({marks})",
                 ids,
             ).fetchall()
         return {r[0]: Chunk.model_validate_json(r[1]) for r in rows}
+
+    def admitted(
+        self,
+        ids: Iterable[str],
+        confidentiality: tuple[str, ...] | None = None,
+        client_keys: tuple[str, ...] | None = None,
+    ) -> set[str]:
+        """Which of these chunk ids the version holds within the scope (None: that part unrestricted)."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return set()
+        where, params = _scope_filter(confidentiality, client_keys, "m.")
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT c.id FROM chunks c JOIN members m ON m.row = c.rowid"
+                f" WHERE c.id IN ({','.join('?' * len(wanted))}){where}",
+                [*wanted, *params],
+            ).fetchall()
+        return {r[0] for r in rows}
 
     def clients(self) -> list[str]:
         """Distinct client names found in document metadata."""
@@ -313,26 +390,54 @@ class Catalog:
         """
         if len(terms) < 2:
             return terms
-        with self._lock:
-            total = self._chunk_total()
+        with self._reading() as db:
+            total = self._chunk_total(db)
             if total <= COMMON_TERM_MIN_DOCS:
                 return terms
-            df = {t: self._document_frequency(t) for t in terms}
+            df = self._index_frequencies(terms, db)
         limit = max(COMMON_TERM_MIN_DOCS, COMMON_TERM_SHARE * total)
         kept = [t for t in terms if df[t] <= limit]
         return kept or [min(terms, key=lambda t: df[t])]
 
-    def _document_frequency(self, term: str) -> int:
-        if term not in self._df:
-            row = self._db.execute(_COUNT_MATCHES, (_quoted(term),))
+    def _index_frequencies(self, terms: list[str], db: sqlite3.Connection) -> dict[str, int]:
+        """Rows of the keyword index holding each term, read from FTS5's own vocabulary (one index lookup
+        a term, where counting a common term's matches reads its whole posting list).
+
+        The vocabulary is the whole index: with the shared row store, the rows of every retained version,
+        which differ from this version's in the few changed rows. Close enough for the common-term cut-off;
+        `phrase_frequency`, which decides "never mentioned", counts this version's members exactly. A term
+        the tokenizer splits ("v4.0") is counted by matching.
+        """
+        for statement in _VOCABULARY:  # one by one: executescript would commit a writer's transaction
+            db.execute(statement.format(schema="store" if self.shared else "main"))
+        db.executemany("INSERT INTO temp.query_terms(rowid, body) VALUES (?, ?)", list(enumerate(terms)))
+        tokens: dict[int, list[str]] = {}
+        for row, token in db.execute("SELECT doc, term FROM temp.query_terms_tokens"):
+            tokens.setdefault(int(row), []).append(str(token))
+        db.execute("DELETE FROM temp.query_terms")
+        out: dict[str, int] = {}
+        for i, term in enumerate(terms):
+            found = tokens.get(i, [])
+            if len(found) == 1:
+                row = db.execute("SELECT doc FROM temp.index_terms WHERE term = ?", (found[0],)).fetchone()
+                out[term] = int(row[0]) if row else 0
+            else:
+                out[term] = self._document_frequency(term, db)
+        return out
+
+    def _document_frequency(self, term: str, db: sqlite3.Connection | None = None) -> int:
+        found = self._df.get(term)
+        if found is None:
+            row = (db or self._db).execute(_COUNT_MATCHES, (_quoted(term),))
+            found = int(row.fetchone()[0])
             if len(self._df) > 50_000:
                 self._df.clear()
-            self._df[term] = int(row.fetchone()[0])
-        return self._df[term]
+            self._df[term] = found
+        return found
 
-    def _chunk_total(self) -> int:
+    def _chunk_total(self, db: sqlite3.Connection | None = None) -> int:
         if self._total is None:
-            self._total = int(self._db.execute("SELECT count(*) FROM members").fetchone()[0])
+            self._total = int((db or self._db).execute("SELECT count(*) FROM members").fetchone()[0])
         return self._total
 
     def keyword_search(
@@ -355,8 +460,8 @@ class Catalog:
             " AS top JOIN chunks c ON c.rowid = top.r ORDER BY top.s"
         )
         params: list[Any] = [match, *scope_params, k]
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
+        with self._reading() as db:
+            rows = db.execute(sql, params).fetchall()
         if not rows:
             return []
         best = -float(rows[0][1]) or 1.0

@@ -8,6 +8,7 @@ approved answer even when the answer's wording differs.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,10 +16,13 @@ import numpy as np
 from assistant.freshness import Supersession
 from assistant.models import ScoredChunk
 from assistant.retrieval.embedding import Embedder
-from assistant.retrieval.store import VectorFilter
-from assistant.retrieval.versions import VersionSource
+from assistant.retrieval.store import Admitted, ChunkVectors, VectorFilter
+from assistant.retrieval.versions import OpenVersion, VersionSource
 from assistant.text import client_key
 from assistant.tuning import Tuning
+
+# Keyword sides of concurrent requests (the bot answers a few at once); its threads idle between requests.
+_KEYWORD_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-search")
 
 
 @dataclass(frozen=True)
@@ -126,16 +130,18 @@ class Retriever:
         client's documents first.
         """
         version = self.source.current()
-        qv = self.embedder.embed_one(query) if vector is None else vector
-        where = VectorFilter(scope.confidentiality, scope.client_keys)
-        dense = dict(version.vectors.query(qv, self.candidates, where if not scope.unrestricted else None))
-        keyword = dict(
-            version.catalog.keyword_search(query, self.candidates, scope.confidentiality, scope.client_keys)
-        )
+        # The keyword side (BM25 and the vectors of its hits) runs beside the query embedding and the
+        # dense search: SQLite, torch and Chroma release the GIL, so the latency is the longer of the two.
+        keyword_side = _KEYWORD_POOL.submit(self._keyword_side, version, query, scope)
+        try:
+            qv = self.embedder.embed_query(query) if vector is None else vector
+            dense = dict(version.vectors.query(qv, self.candidates, *self._dense_filter(version, scope)))
+        finally:
+            keyword, keyword_vectors = keyword_side.result()
         fused = fuse([sorted(dense, key=lambda c: -dense[c]), list(keyword)], self.tuning.rrf_k)
         missing = [cid for cid in fused if cid not in dense]
         if missing:
-            dense.update(version.vectors.similarities(missing, qv))
+            dense.update(keyword_vectors.similarities(missing, qv))
         chunks = version.catalog.chunks(list(fused))
         scored = [
             ScoredChunk(
@@ -151,6 +157,27 @@ class Retriever:
         scored.sort(key=lambda s: -s.score)
         top = [s.model_copy(update={"rank": i + 1}) for i, s in enumerate(scored[:k])]
         return Retrieval(query, qv, top, version.name)
+
+    def _keyword_side(
+        self, version: OpenVersion, query: str, scope: Scope
+    ) -> tuple[dict[str, float], ChunkVectors]:
+        """The BM25 ranking within the scope, and the vectors of its hits (those the dense search does not
+        find are rescored by similarity)."""
+        keyword = dict(
+            version.catalog.keyword_search(query, self.candidates, scope.confidentiality, scope.client_keys)
+        )
+        return keyword, version.vectors.all_vectors(list(keyword))
+
+    @staticmethod
+    def _dense_filter(version: OpenVersion, scope: Scope) -> tuple[VectorFilter | None, Admitted | None]:
+        """The dense search's filter, and the catalog's answer to which chunks pass it (the same scope)."""
+        if scope.unrestricted:
+            return None, None
+
+        def admitted(ids: list[str]) -> set[str]:
+            return version.catalog.admitted(ids, scope.confidentiality, scope.client_keys)
+
+        return VectorFilter(scope.confidentiality, scope.client_keys), admitted
 
     def _score(self, rrf: float, similarity: float, keyword: float) -> float:
         if not self.rerank:

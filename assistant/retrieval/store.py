@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 
 _QUESTION_SUFFIX = "#q"  # id suffix of the extra vector for an answer-library row's question
 COPY_BATCH = 2000
-OVERFETCH = 4  # unfiltered results fetched per wanted result before falling back to a filtered search
+OVERFETCH = 8  # unfiltered results fetched per wanted result before falling back to a filtered search
 ADD_BATCH = 2000
+
+Admitted = Callable[[list[str]], set[str]]  # which of these chunk ids pass a request's filter
 
 
 def vector_texts(chunks: list[Chunk], text_of: Callable[[Chunk], str]) -> list[str]:
@@ -226,32 +228,44 @@ class VectorCollection:
             i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)
         }
 
-    def query(self, vector: np.ndarray, k: int, where: VectorFilter | None = None) -> list[tuple[str, float]]:
-        """Nearest chunk ids with cosine similarity, best first.
+    def query(
+        self,
+        vector: np.ndarray,
+        k: int,
+        where: VectorFilter | None = None,
+        admitted: Admitted | None = None,
+    ) -> list[tuple[str, float]]:
+        """Nearest vector ids with cosine similarity, best first.
 
         A filtered search is slow in Chroma at scale (~120 ms p95 at 100k vectors against ~10 ms
         unfiltered), so a filter is first applied to an over-fetched unfiltered search, and the
-        filtered search runs only when that does not yield `k` matches.
+        filtered search runs only when that does not yield `k` matches. `admitted` (which of some chunk
+        ids pass the filter, from the catalog) saves reading the over-fetched vectors' metadata.
         """
         n = min(k, self.count())
         if n <= 0:
             return []
         if where is None or where.to_where() is None:
             return self._query(vector, n, None)[0]
-        wide, metadatas = self._query(vector, min(n * OVERFETCH, self.count()), None)
-        kept = [hit for hit, meta in zip(wide, metadatas, strict=True) if where.admits(meta)]
+        wide_n = min(n * OVERFETCH, self.count())
+        if admitted is None:
+            wide, metadatas = self._query(vector, wide_n, None)
+            kept = [hit for hit, meta in zip(wide, metadatas, strict=True) if where.admits(meta)]
+        else:
+            wide = self._query(vector, wide_n, None, metadatas=False)[0]
+            passing = admitted([_chunk_id(vid) for vid, _ in wide])
+            kept = [hit for hit in wide if _chunk_id(hit[0]) in passing]
         if len(kept) >= n or len(wide) == self.count():
             return kept[:n]
-        return self._query(vector, n, where.to_where())[0]
+        return self._query(vector, n, where.to_where(), metadatas=False)[0]
 
     def _query(
-        self, vector: np.ndarray, n: int, where: dict[str, Any] | None
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None, *, metadatas: bool = True
     ) -> tuple[list[tuple[str, float]], list[dict[str, Any]]]:
-        got = self._col.query(
-            query_embeddings=[vector], n_results=n, where=where, include=["distances", "metadatas"]
-        )
+        include = ["distances", "metadatas"] if metadatas else ["distances"]
+        got = self._col.query(query_embeddings=[vector], n_results=n, where=where, include=include)
         hits = [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
-        return hits, [dict(m or {}) for m in got["metadatas"][0]]
+        return hits, [dict(m or {}) for m in got["metadatas"][0]] if metadatas else []
 
 
 @dataclass(frozen=True)
@@ -281,12 +295,19 @@ class VersionVectors:
         """Vectors in the version (answer-library rows have two)."""
         return sum(col.count() - len(col.present(list(dead))) for col, dead in self._segments)
 
-    def query(self, vector: np.ndarray, k: int, where: VectorFilter | None = None) -> list[tuple[str, float]]:
+    def query(
+        self,
+        vector: np.ndarray,
+        k: int,
+        where: VectorFilter | None = None,
+        admitted: Admitted | None = None,
+    ) -> list[tuple[str, float]]:
         """The chunks of the `k` nearest vectors, with cosine similarity, best first (an answer-library
-        row's question vector counts for its chunk)."""
+        row's question vector counts for its chunk). `admitted`, when given, must tell exactly which
+        chunks `where` admits (the catalog's scope of the same request)."""
         hits: list[tuple[str, float]] = []
         for col, dead in self._segments:
-            hits += _live_nearest(col, dead, vector, k, where)
+            hits += _live_nearest(col, dead, vector, k, where, admitted)
         hits.sort(key=lambda h: -h[1])
         best: dict[str, float] = {}
         for vid, sim in hits[:k]:
@@ -322,24 +343,48 @@ class VersionVectors:
 
     def similarities(self, chunk_ids: list[str], vector: np.ndarray) -> dict[str, float]:
         """Each chunk's best cosine similarity to `vector` over its vectors (question vector included)."""
-        out: dict[str, float] = {}
+        return self.all_vectors(chunk_ids).similarities(chunk_ids, vector)
+
+    def all_vectors(self, chunk_ids: list[str]) -> ChunkVectors:
+        """Every vector the version holds for these chunks (question vectors included), to score later."""
+        found: list[tuple[str, np.ndarray]] = []
         for col, dead in self._segments:
             wanted = [v for v in _vector_ids(chunk_ids) if v not in dead]
-            for vid, vec in col.vectors(wanted).items():
-                cid = _chunk_id(vid)
+            found += col.vectors(wanted).items()
+        return ChunkVectors(tuple(found))
+
+
+@dataclass(frozen=True)
+class ChunkVectors:
+    """Vectors fetched for some chunks (`VersionVectors.all_vectors`), scored against a query later."""
+
+    found: tuple[tuple[str, np.ndarray], ...]
+
+    def similarities(self, chunk_ids: Iterable[str], vector: np.ndarray) -> dict[str, float]:
+        """Each of these chunks' best cosine similarity to `vector` over its fetched vectors."""
+        wanted = set(chunk_ids)
+        out: dict[str, float] = {}
+        for vid, vec in self.found:
+            cid = _chunk_id(vid)
+            if cid in wanted:
                 out[cid] = max(float(vec @ vector), out.get(cid, -1.0))
         return out
 
 
 def _live_nearest(
-    col: VectorCollection, dead: frozenset[str], vector: np.ndarray, k: int, where: VectorFilter | None
+    col: VectorCollection,
+    dead: frozenset[str],
+    vector: np.ndarray,
+    k: int,
+    where: VectorFilter | None,
+    admitted: Admitted | None,
 ) -> list[tuple[str, float]]:
     """The segment's `k` nearest vectors that are not tombstoned."""
     if not dead:
-        return col.query(vector, k, where)
+        return col.query(vector, k, where, admitted)
     asked = min(k + min(len(dead), k), col.count())
     while True:
-        got = col.query(vector, asked, where)
+        got = col.query(vector, asked, where, admitted)
         live = [h for h in got if h[0] not in dead]
         if len(live) >= k or len(got) < asked or asked >= min(k + len(dead), col.count()):
             return live[:k]

@@ -77,6 +77,29 @@ def scaled_kb(demo: Settings, size: int, data_dir: Path, url: str | None = None,
     return ScaledKb(settings, registry.paths(version.name).collection, version.chunks, synthetic=size > 0)
 
 
+def reusable_scaled_kb(demo: Settings, size: int, data_dir: Path, url: str | None = None) -> ScaledKb | None:
+    """The scaled version an earlier run left in `data_dir` (for `bench --only latency --cache`), when its
+    live version holds `size` chunks and its vectors are all still in Chroma; None otherwise."""
+    settings = demo.model_copy(update={"data_dir": data_dir, "chroma_url": url})
+    if not (data_dir / "kb").is_dir():
+        return None
+    try:
+        registry = open_registry(settings)
+        live = registry.resolve("live")
+        catalog = Catalog(live.catalog, readonly=True)
+        try:
+            count = catalog.chunk_count()
+        finally:
+            catalog.close()
+        present = set(open_chroma(settings).names())
+        complete = all(s.collection in present for s in registry.segments(live.name))
+    except Exception:  # anything unreadable: build it again
+        return None
+    if count != max(size, demo_kb(demo).chunks) or not complete:
+        return None
+    return ScaledKb(settings, live.collection, count, synthetic=True)
+
+
 def add_synthetic(
     builder: VersionBuilder,
     extra: int,

@@ -9,14 +9,14 @@ import os
 import platform
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
-from assistant.wiring import build_assistant, shared_embedder
+from assistant.wiring import build_assistant, run_ingest, shared_embedder
 from evals.bench.ingest_scale import bench_ingest_scale
 from evals.bench.ingesting import bench_ingest
 from evals.bench.measuring import machine_cpu_seconds, own_cpu_seconds
@@ -159,6 +159,44 @@ def run_bench(
     )
     spent = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in result.meta["stage_seconds"].items())
     result.note("run", f"Where the time went: {spent}.")
+    return result, write_results(result, options.out_dir, points)
+
+
+def run_latency_only(
+    settings: Settings, options: BenchOptions, cache: Path | None = None, say: Say = lambda _: None
+) -> tuple[BenchResult, list[Path]]:
+    """Only the retrieval-and-ask latency section (`bench --only latency`): the demo ingested in this
+    process, then every scale point on embedded Chroma and a Chroma server, with the same references
+    and the machine's load beside them. With `cache`, the demo, the scale points and the server's
+    folder are kept there and reused by the next run (only the build is skipped, never a measurement).
+    """
+    started = time.perf_counter()
+    machine_before, own_before = machine_cpu_seconds(), own_cpu_seconds()
+    meta = run_meta(options)
+    meta["command"] = str(meta["command"]).replace("bench", "bench --only latency", 1)
+    result = BenchResult(meta=meta)
+    cases = pick_cases(load_dataset(default_dataset_path()), options.cases)
+    embedder = shared_embedder()
+    with ExitStack() as stack:
+        work = (
+            cache
+            if cache is not None
+            else Path(stack.enter_context(TemporaryDirectory(prefix="deal-bench-")))
+        )
+        demo = settings.model_copy(update={"data_dir": work / "demo", "chroma_url": None, "llm": None})
+        if not (demo.data_dir / "kb" / "registry.json").is_file():
+            say(f"ingest: {settings.knowledge_dir} into {demo.data_dir}")
+            run_ingest(demo, load_embedder=lambda: embedder)
+        with stage(result, "retrieval and ask"):
+            requests = [request_of(c) for c in cases]
+            points = bench_latency(
+                result, demo, options.sizes, work, requests, embedder, say, reuse=cache is not None
+            )
+    wall = time.perf_counter() - started
+    result.meta["wall_seconds"] = wall
+    result.meta["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    own = own_cpu_seconds() - own_before
+    result.add([contention_figure(max(0.0, machine_cpu_seconds() - machine_before - own), own, wall)])
     return result, write_results(result, options.out_dir, points)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -14,7 +15,7 @@ from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import open_chroma
 from evals.bench.chroma_server import chroma_server
-from evals.bench.corpus import demo_kb, scaled_kb
+from evals.bench.corpus import demo_kb, reusable_scaled_kb, scaled_kb
 from evals.bench.querying import Point, embed_figures, measure_point, point_figures
 from evals.bench.results import BenchResult
 
@@ -29,8 +30,14 @@ def bench_latency(
     requests: list[Request],
     embedder: Embedder,
     say: Say,
+    *,
+    reuse: bool = False,
 ) -> list[Point]:
-    """Retrieval and ask at the demo size and each scale point, on embedded Chroma and on a Chroma server."""
+    """Retrieval and ask at the demo size and each scale point, on embedded Chroma and on a Chroma server.
+
+    With `reuse`, `work` is a cache kept between runs: a scale point built there by an earlier run is
+    measured as it is, and its vectors are kept for the next run.
+    """
     filtered = sum(not scope_for(r).unrestricted for r in requests)
     result.note(
         "retrieval",
@@ -67,7 +74,9 @@ def bench_latency(
                 label = f"demo ({demo_chunks:,} chunks)" if size is None else f"{size:,} chunks"
                 say(f"retrieval: {label}, {backend}")
                 points.append(
-                    measure_backend(result, demo, size, work, label, backend, chroma_url, requests, embedder)
+                    measure_backend(
+                        result, demo, size, work, label, backend, chroma_url, requests, embedder, reuse=reuse
+                    )
                 )
                 result.add(point_figures(points[-1], demo=size is None))
     result.add(embed_figures(points))
@@ -90,14 +99,24 @@ def measure_backend(
     url: str | None,
     requests: list[Request],
     embedder: Embedder,
+    *,
+    reuse: bool = False,
 ) -> Point:
     """Build the version in the backend through the production builder (unless it is the demo's own,
-    already embedded), measure it, and drop the scale copy's vectors."""
+    already embedded, or `reuse` finds it built), measure it, and drop the scale copy's vectors (unless
+    `reuse` keeps them)."""
+    data_dir = work / f"size-{size or 'demo'}-{backend}"
+    cached = reusable_scaled_kb(demo, size or 0, data_dir, url) if reuse else None
     if url is None and size is None:
         kb = demo_kb(demo)
+    elif cached is not None:
+        kb = cached
+        result.note("retrieval", f"{label}, {backend}: version reused from the cache {data_dir}.")
     else:
+        if data_dir.exists():
+            shutil.rmtree(data_dir)
         start = time.perf_counter()
-        kb = scaled_kb(demo, size or 0, work / f"size-{size or 'demo'}-{backend}", url)
+        kb = scaled_kb(demo, size or 0, data_dir, url)
         spent = time.perf_counter() - start
         result.note(
             "retrieval", f"{label}, {backend}: version built through VersionBuilder in {spent:.1f} s."
@@ -113,5 +132,5 @@ def measure_backend(
             embedder=embedder,
         )
     finally:
-        if kb.settings is not demo:
+        if kb.settings is not demo and not reuse:
             open_chroma(kb.settings).drop(kb.collection)
