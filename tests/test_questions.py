@@ -54,6 +54,8 @@ def test_kind_of_question(question: str, kind: str) -> None:
     [
         ("what per-bill rate did we sign them at?", MONEY),
         ("what share of staff transfer to us?", PERCENT),
+        ("what do we mark up on ad buys", PERCENT),
+        ("what margin does the reseller keep?", PERCENT),
         ("how fast do statements go out?", TIME),
         ("how many named users at minimum?", COUNT),
         ("Describe your archive.", None),

@@ -123,7 +123,11 @@ _ASKS_MONEY = re.compile(
     r"how\s+much\s+(?:does|do|did|is|are|would|will|we|they|it))\b",
     re.I,
 )
-_ASKS_PERCENT = re.compile(r"\b(?:percent|percentage|share|what\s+portion|%|rate\s+of|cap\s+on)\b", re.I)
+_ASKS_PERCENT = re.compile(
+    r"\b(?:percent|percentage|share|what\s+portion|%|rate\s+of|cap\s+on|mark[\s-]?ups?|margins?|discounts?|"
+    r"commissions?)\b",
+    re.I,
+)
 _ASKS_TIME = re.compile(
     r"\b(?:how\s+(?:long|fast|soon|quick|quickly|late|early)|when|by\s+when|what\s+time|turnaround|"
     r"deadline|cut-?off|same[- ]day|today|tonight|within|days?|weeks?|hours?|minutes?)\b",
@@ -177,7 +181,7 @@ def salient_terms(text: str) -> list[str]:
 
     for m in _WORD.finditer(text):
         raw = m.group()
-        if text[previous_end:m.start()].strip() if previous_end >= 0 else False:
+        if text[previous_end : m.start()].strip() if previous_end >= 0 else False:
             close_run()  # a run of capitalised words is broken by anything but a space
         starts_sentence = previous_end < 0 or previous_text.endswith((".", "?", "!", ":"))
         previous_end, previous_text = m.end(), raw
