@@ -112,7 +112,8 @@ def stats_lines(stats: ModelPathStats) -> list[str]:
         f"Model-path latency (cases sent to the model): p50 {_ms(stats.latency_p50_ms)}, "
         f"p95 {_ms(stats.latency_p95_ms)}.",
         "Shown model answers unfit to send (citation-only, placeholder, letter formula): "
-        + (", ".join(stats.unsendable) if stats.unsendable else "none") + ".",
+        + (", ".join(stats.unsendable) if stats.unsendable else "none")
+        + ".",
     ]
     if stats.reasons:
         lines.append("Why the offline answer stood, by count:")

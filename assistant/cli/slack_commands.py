@@ -107,9 +107,7 @@ def run_slack(
             if mode is SlackMode.HTTP:
                 bound = settings.slack_port if port is None else port
                 try:
-                    endpoint = HttpEndpoint(
-                        bot.app, config.signing_secret or "", host=host, port=bound
-                    )
+                    endpoint = HttpEndpoint(bot.app, config.signing_secret or "", host=host, port=bound)
                 except OSError as e:
                     fail(f"cannot listen on {host}:{bound}: {e.strerror or e}")
                 err_console.print(

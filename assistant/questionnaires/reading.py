@@ -97,4 +97,3 @@ def _check_package(path: Path, suffix: str, max_bytes: int) -> None:
         check_archive(path, max_expanded_bytes=max_bytes * _MAX_EXPANSION, max_ratio=_MAX_MEMBER_RATIO)
     except ArchiveError as e:
         raise QuestionnaireError(f"{path.name} is {e}") from e
-
