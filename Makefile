@@ -23,6 +23,7 @@ demo: install
 
 lint: install-dev
 	$(BIN)/ruff check assistant ingest evals tests
+	$(BIN)/ruff format --check assistant ingest evals tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
