@@ -48,3 +48,14 @@ class Tuning:
     draft_other_margin: float = 0.25  # ... and from other sections
     value_margin: float = 0.3  # a sentence stating the kind of value asked for joins from this far below
     list_items: int = 8  # items that follow a sentence ending in ":" (a lead-in to a list)
+    # A sentence's score is its similarity to the question (read in its section), plus:
+    sentence_keyword_weight: float = 0.25  # ... this times the share of the question's terms it holds,
+    sentence_chunk_weight: float = 0.05  # ... this times its chunk's similarity,
+    sentence_value_bonus: float = 0.06  # ... and this when it states the kind of value asked for.
+    # Share of the question's terms that puts a sentence on topic: it may join from `section_margin`
+    # even outside the anchor's section, and a negated anchor this on topic opens the answer "No:".
+    on_topic_overlap: float = 0.5
+    repeat_overlap: float = 0.8  # word overlap (Jaccard) at which two sentences say the same thing
+
+    # ---- a model's reply ------------------------------------------------------------------------
+    grounded_share: float = 0.6  # share of a reply sentence's content words found in what it cites

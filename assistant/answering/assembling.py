@@ -82,7 +82,7 @@ def not_found_answer(base: Answer, results: list[PartResult]) -> Answer:
     return base.model_copy(update={**update, "evidence": max(scores) if scores else None})
 
 
-def verdict(part: QuestionPart, selection: Selection, approved: ScoredChunk | None) -> str:
+def verdict(part: QuestionPart, selection: Selection, approved: ScoredChunk | None, on_topic: float) -> str:
     """ "Yes: " or "No: " before a yes/no answer, only where the source itself says so."""
     if part.kind != "yes_no":
         return ""
@@ -97,7 +97,7 @@ def verdict(part: QuestionPart, selection: Selection, approved: ScoredChunk | No
     if (
         selection.anchor is not None
         and _NEGATION.search(selection.anchor.text)
-        and keyword_overlap(part.text, selection.anchor.text) >= 0.5
+        and keyword_overlap(part.text, selection.anchor.text) >= on_topic
     ):
         return "No: "
     return ""

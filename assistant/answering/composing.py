@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.models import ScoredChunk
 from assistant.text import keyword_terms, sentences_of
+from assistant.tuning import Tuning
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 MIN_SENTENCE_CHARS = 25
@@ -95,8 +96,14 @@ class Selecting:
     other_margin: float
     list_items: int
     wants: re.Pattern[str] | None = None  # the shape of the value asked for (see questions.value_asked)
-    value_margin: float = 0.3  # how far below the best a sentence stating the value asked may be
-    same_statement: float = 0.62
+    # The rest as in Tuning (whose defaults they take), which documents each one.
+    value_margin: float = Tuning.value_margin
+    same_statement: float = Tuning.same_statement
+    keyword_weight: float = Tuning.sentence_keyword_weight
+    chunk_weight: float = Tuning.sentence_chunk_weight
+    value_bonus: float = Tuning.sentence_value_bonus
+    on_topic: float = Tuning.on_topic_overlap
+    repeat_overlap: float = Tuning.repeat_overlap
     prior: Callable[[str | None], float] | None = None  # client of a chunk -> score adjustment
 
 
@@ -124,9 +131,9 @@ def select_sentences(
     sims = vectors @ query_vector
     scores = [
         float(sim)
-        + 0.25 * keyword_overlap(question, sentence_context(s))
-        + 0.05 * s.chunk.similarity
-        + (0.06 if how.wants and how.wants.search(s.text) else 0.0)
+        + how.keyword_weight * keyword_overlap(question, sentence_context(s))
+        + how.chunk_weight * s.chunk.similarity
+        + (how.value_bonus if how.wants and how.wants.search(s.text) else 0.0)
         + (how.prior(s.chunk.chunk.meta.client) if how.prior else 0.0)
         for sim, s in zip(sims, candidates, strict=True)
     ]
@@ -139,10 +146,10 @@ def select_sentences(
             break
         close = scores[i] >= best - how.other_margin
         near = scores[i] >= best - how.section_margin
-        on_topic = keyword_overlap(question, candidates[i].text) >= 0.5
+        on_topic = keyword_overlap(question, candidates[i].text) >= how.on_topic
         if not (close or (near and (_same_section(candidates[i], anchor) or on_topic))):
             continue
-        if any(_repeats(candidates[i], candidates[j]) for j in chosen):
+        if any(_repeats(candidates[i], candidates[j], how.repeat_overlap) for j in chosen):
             continue
         chosen.append(i)
     if how.wants and not any(how.wants.search(candidates[i].text) for i in chosen):
@@ -235,12 +242,12 @@ def _fresh(
     return [s for s in candidates if id(s) not in dropped], list(superseded)
 
 
-def _repeats(a: Sentence, b: Sentence) -> bool:
+def _repeats(a: Sentence, b: Sentence, overlap: float) -> bool:
     """Two sentences saying the same thing (e.g. one answer in two libraries): most words shared."""
     wa, wb = set(keyword_terms(a.text)), set(keyword_terms(b.text))
     if not wa or not wb:
         return a.text.strip().lower() == b.text.strip().lower()
-    return len(wa & wb) / len(wa | wb) >= 0.8
+    return len(wa & wb) / len(wa | wb) >= overlap
 
 
 def render_cited(composition: Composition, number: dict[str, int] | None = None) -> str:

@@ -194,6 +194,7 @@ class Assistant:
                 forbidden_clients=forbidden,
                 on_text=on_text,
                 abstention_not_found_below=self.tuning.abstention_not_found_below,
+                grounded_share=self.tuning.grounded_share,
             )
 
         return Staged(answer, refine)
@@ -264,7 +265,7 @@ class Assistant:
         answers_kind = wants is None or any(wants.search(t) for t in shown)
         result.confidence = self._confidence(composition, score, approved is not None, answers_kind)
         result.notes = replaced + [self._superseded_note(s, support) for s in selection.superseded]
-        result.message = verdict(part, selection, approved)
+        result.message = verdict(part, selection, approved, self.tuning.on_topic_overlap)
         return result
 
     def _limit(self, context: Context) -> int:
@@ -288,6 +289,11 @@ class Assistant:
             wants=value_asked(part.text),
             value_margin=cal.value_margin,
             same_statement=cal.same_statement,
+            keyword_weight=cal.sentence_keyword_weight,
+            chunk_weight=cal.sentence_chunk_weight,
+            value_bonus=cal.sentence_value_bonus,
+            on_topic=cal.on_topic_overlap,
+            repeat_overlap=cal.repeat_overlap,
             prior=context.prior.adjustment,
         )
         embed = self.retriever.embedder.embed_cached

@@ -34,6 +34,7 @@ from assistant.answering.reply_cleaning import (
 )
 from assistant.freshness import review_notes
 from assistant.models import Answer, Citation, Confidence, NoteKind, Request, ScoredChunk, Status
+from assistant.tuning import Tuning
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -91,6 +92,7 @@ def check_output(
     sources: list[ScoredChunk],
     guard: re.Pattern[str] | None,
     forbidden_clients: Sequence[str] = (),
+    grounded_share: float = Tuning.grounded_share,
 ) -> str | None:
     """Why an LLM answer must not be shown, or None when every sentence is grounded in what it cites."""
     plain = " ".join(CITATION.sub(" ", text).split())
@@ -114,7 +116,7 @@ def check_output(
     if looks_like_injection(plain):
         return "the answer talks about its instructions"
     for number, sentence in enumerate(reply_sentences(text), start=1):
-        problem = sentence_problem(number, sentence, sources)
+        problem = sentence_problem(number, sentence, sources, grounded_share)
         if problem:
             return problem
     return None
@@ -153,7 +155,8 @@ def generate_answer(
     *,
     forbidden_clients: Sequence[str] = (),
     on_text: TextSink | None = None,
-    abstention_not_found_below: float = 0.0,
+    abstention_not_found_below: float = Tuning.abstention_not_found_below,
+    grounded_share: float = Tuning.grounded_share,
 ) -> Answer:
     """The LLM's answer if it passes the checks, else the offline answer with the reason recorded.
 
@@ -175,8 +178,8 @@ def generate_answer(
         return offline.model_copy(update={"fallback_reason": f"the model call failed ({type(e).__name__})"})
     if is_abstention(text):
         return abstained(offline, abstention_not_found_below)
-    text = attributed(without_letter_formulas(text), sources)
-    problem = check_output(text, sources, guard, forbidden_clients)
+    text = attributed(without_letter_formulas(text), sources, grounded_share)
+    problem = check_output(text, sources, guard, forbidden_clients, grounded_share)
     if problem:
         log.warning("chat model answer rejected (%s); using the offline composer", problem)
         return offline.model_copy(update={"fallback_reason": problem})

@@ -17,7 +17,6 @@ from assistant.answering.composing import sentences_of
 from assistant.models import ScoredChunk
 from assistant.text import keyword_terms
 
-MIN_GROUNDED_TERMS = 0.6  # share of a sentence's content words that must appear in the sources it cites
 CITATION = re.compile(r"\[(\d+)\]")
 _LEADING_CITATIONS = re.compile(r"^(?:\s*\[\d+\])+")
 _NUMBER = re.compile(
@@ -101,8 +100,11 @@ def source_text(source: ScoredChunk) -> str:
     return f"{source.chunk.meta.title}\n{source.chunk.heading_path}\n{source.chunk.text}"
 
 
-def sentence_problem(number: int, sentence: ReplySentence, sources: Sequence[ScoredChunk]) -> str | None:
-    """Why one sentence of a reply is not grounded in the sources it cites, or None."""
+def sentence_problem(
+    number: int, sentence: ReplySentence, sources: Sequence[ScoredChunk], min_share: float
+) -> str | None:
+    """Why one sentence of a reply is not grounded in the sources it cites, or None (`min_share`: the
+    share of its content words that must appear in them, Tuning.grounded_share)."""
     where = f"sentence {number}"
     if not sentence.cites:
         return f"{where} cites no source" if content_stems(sentence.text) else None
@@ -122,7 +124,7 @@ def sentence_problem(number: int, sentence: ReplySentence, sources: Sequence[Sco
     if stems:
         known = set(content_stems(cited))
         share = sum(1 for s in stems if s in known) / len(stems)
-        if share < MIN_GROUNDED_TERMS:
+        if share < min_share:
             return f"only {share:.0%} of the content words of {where} appear in the sources it cites"
     return None
 
@@ -133,7 +135,7 @@ def _grounded_share(sentence: ReplySentence, source: ScoredChunk) -> float:
     return sum(1 for s in stems if s in known) / len(stems) if stems else 0.0
 
 
-def attributed(reply: str, sources: Sequence[ScoredChunk]) -> str:
+def attributed(reply: str, sources: Sequence[ScoredChunk], min_share: float) -> str:
     """The reply with a citation added to each sentence that has none but is grounded in one source.
 
     Small models often write a correct sentence and forget its marker. A sentence without one is given
@@ -152,7 +154,7 @@ def attributed(reply: str, sources: Sequence[ScoredChunk]) -> str:
             grounding = [
                 (_grounded_share(sentence, source), n)
                 for n, source in enumerate(sources, start=1)
-                if sentence_problem(0, ReplySentence(sentence.text, (n,)), sources) is None
+                if sentence_problem(0, ReplySentence(sentence.text, (n,)), sources, min_share) is None
             ]
             cites = (max(grounding)[1],) if grounding else ()
         body = sentence.text.rstrip()
