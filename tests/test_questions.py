@@ -52,7 +52,7 @@ def test_kind_of_question(question: str, kind: str) -> None:
 @pytest.mark.parametrize(
     ("question", "pattern"),
     [
-        ("what per-bill rate did we sign them at?", MONEY),
+        ("what rate did we sign them at?", MONEY),
         ("what share of staff transfer to us?", PERCENT),
         ("what do we mark up on ad buys", PERCENT),
         ("what margin does the reseller keep?", PERCENT),
@@ -111,3 +111,15 @@ def test_an_acronym_with_its_number_is_one_designation() -> None:
 
 def test_numbers_in_a_text() -> None:
     assert numbers_in("SOC 1, 99.9% and 1,000 pieces") == {"1", "99.9", "1000"}
+
+
+def test_a_price_per_something_is_a_price_stated_per_that_thing() -> None:
+    per_bill = value_asked("what per-bill rate did we sign them at?")
+    assert per_bill is not None and per_bill is not MONEY
+    assert per_bill.search("Fee: Bill production | Amount: $0.187 per bill | Basis: bills produced")
+    assert not per_bill.search("Clear Bill redesign (Amount: $46,500; Basis: one-time)")  # not per bill
+    per_image = value_asked("whats the client paying us per image")
+    assert per_image is not None
+    assert per_image.search("Scanning at $0.038/image") and per_image.search("$0.04 for each image")
+    assert not per_image.search("Images are kept for 7 years at no charge")
+    assert value_asked("what do we charge for setup?") is MONEY  # no unit named: any price

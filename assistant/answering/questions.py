@@ -145,9 +145,21 @@ TIME = re.compile(
 COUNT = re.compile(r"\d")
 
 
+_PER_UNIT = re.compile(r"\bper[- ]([a-z]{2,})", re.I)
+
+
 def value_asked(text: str) -> re.Pattern[str] | None:
-    """The shape of the value a question asks for (money, a percentage, a time, a count), or None."""
+    """The shape of the value a question asks for (money, a percentage, a time, a count), or None.
+
+    A price "per" something ("what per-bill rate", "pay per image") is a price stated per that thing.
+    """
     if _ASKS_MONEY.search(text):
+        unit = _PER_UNIT.search(text)
+        if unit:
+            noun = re.escape(unit.group(1).lower().removesuffix("s"))
+            return re.compile(
+                rf"(?=.*(?:{MONEY.pattern}))(?=.*(?:\bper[- ]|/\s?|\beach\s){noun}s?\b)", re.I | re.S
+            )
         return MONEY
     if _ASKS_PERCENT.search(text):
         return PERCENT
