@@ -79,6 +79,21 @@ _VOCABULARY = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_terms_tokens USING fts5vocab(temp, query_terms, instance)",
 )
 
+
+def _prepare_vocabulary(db: sqlite3.Connection, shared: bool) -> None:
+    """Create the connection's `_VOCABULARY` tables (one by one: executescript would commit a writer's
+    transaction)."""
+    for statement in _VOCABULARY:
+        db.execute(statement.format(schema="store" if shared else "main"))
+
+
+def _legacy_members(db: sqlite3.Connection) -> None:
+    """A catalog from before memberships: every row of its own is a member (a view, on this connection)."""
+    db.execute(
+        "CREATE TEMP VIEW members AS SELECT rowid AS row, confidentiality, client_key FROM main.chunks"
+    )
+
+
 _COUNT_MATCHES = (
     "SELECT count(*) FROM chunks_fts JOIN members m ON m.row = chunks_fts.rowid WHERE chunks_fts MATCH ?"
 )
@@ -144,10 +159,9 @@ class Catalog:
                 )
                 self._db.commit()
         elif "members" not in tables:  # from before memberships: every row of its own is a member
-            self._db.execute(
-                "CREATE TEMP VIEW members AS"
-                " SELECT rowid AS row, confidentiality, client_key FROM main.chunks"
-            )
+            _legacy_members(self._db)
+        if not readonly:  # a read-only catalog searches on its pooled readers, each prepared when opened
+            _prepare_vocabulary(self._db, self.shared)
 
     def _open_reader(self) -> sqlite3.Connection:
         """Another read-only connection to this catalog, its row store attached as the first one's."""
@@ -156,10 +170,8 @@ class Catalog:
             if name == "store":
                 db.execute("ATTACH DATABASE ? AS store", (f"file:{file}?mode=ro",))
         if "members" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
-            db.execute(
-                "CREATE TEMP VIEW members AS"
-                " SELECT rowid AS row, confidentiality, client_key FROM main.chunks"
-            )
+            _legacy_members(db)
+        _prepare_vocabulary(db, self.shared)
         return db
 
     @contextmanager
@@ -408,8 +420,6 @@ class Catalog:
         `phrase_frequency`, which decides "never mentioned", counts this version's members exactly. A term
         the tokenizer splits ("v4.0") is counted by matching.
         """
-        for statement in _VOCABULARY:  # one by one: executescript would commit a writer's transaction
-            db.execute(statement.format(schema="store" if self.shared else "main"))
         db.executemany("INSERT INTO temp.query_terms(rowid, body) VALUES (?, ?)", list(enumerate(terms)))
         tokens: dict[int, list[str]] = {}
         for row, token in db.execute("SELECT doc, term FROM temp.query_terms_tokens"):

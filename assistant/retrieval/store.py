@@ -341,10 +341,6 @@ class VersionVectors:
             )
         return np.stack([found[v] for v in ids]) if ids else np.zeros((0, 0), np.float32)
 
-    def similarities(self, chunk_ids: list[str], vector: np.ndarray) -> dict[str, float]:
-        """Each chunk's best cosine similarity to `vector` over its vectors (question vector included)."""
-        return self.all_vectors(chunk_ids).similarities(chunk_ids, vector)
-
     def all_vectors(self, chunk_ids: list[str]) -> ChunkVectors:
         """Every vector the version holds for these chunks (question vectors included), to score later."""
         found: list[tuple[str, np.ndarray]] = []
