@@ -59,3 +59,7 @@ class Tuning:
 
     # ---- a model's reply ------------------------------------------------------------------------
     grounded_share: float = 0.6  # share of a reply sentence's content words found in what it cites
+    # A reply may lose up to this share of its sentences for unsupported wording (no source grounds the
+    # sentence's words; its numbers and abbreviations were fine) and still be shown without them: small
+    # models open drafts with an ungrounded line of proposal filler ("We protect PHI by adhering to ...").
+    droppable_share: float = 1 / 3

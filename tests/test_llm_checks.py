@@ -18,6 +18,7 @@ from langchain_core.outputs import ChatResult
 
 from assistant.answering.chat_model import bounded
 from assistant.answering.generating import generate_answer
+from assistant.answering.grounding import aspects_left_out
 from assistant.models import (
     Answer,
     Chunk,
@@ -33,6 +34,7 @@ from assistant.models import (
 
 MAIL = "Files received by 2:00 p.m. ET are mailed the same business day. Later files are mailed the next day."
 UPTIME = "The portal is available 99.9% of the time, measured monthly. Credits start at $1,000 per incident."
+TERMS = "Standard payment terms are net 30 from the invoice date. Proposal prices are valid for 90 days."
 FREIGHT = "Freight charges for paper stock are invoiced monthly at cost."
 OFFLINE_TEXT = "Files received by 2:00 p.m. ET are mailed the same business day [1]."
 
@@ -136,7 +138,10 @@ def test_each_sentence_is_grounded_in_the_source_it_cites_not_in_another() -> No
     ["Credits start at $1000 per incident [2].", "Credits start at 1,000 dollars per incident [2]."],
 )
 def test_numbers_are_compared_as_normalised_whole_tokens(reply: str) -> None:
-    assert answer_with(reply).fallback_reason is None
+    sources = [scored(MAIL), scored(UPTIME, "offerings/portal.md", "Portal")]
+    credits = request("Where do service credits start?")
+    answer = generate_answer(fake(reply), credits, offline_answer(), sources, None, citation)
+    assert answer.fallback_reason is None
 
 
 @pytest.mark.parametrize("abbreviation", ["SVCU", "S.V.C.U."])
@@ -302,3 +307,77 @@ def test_the_models_abstention_against_strong_offline_evidence_lowers_confidence
         answer = abstaining(offline)
         assert answer.status is Status.ANSWERED and answer.answer == OFFLINE_TEXT
         assert answer.confidence is lowered and "lower confidence" in (answer.fallback_reason or "")
+
+
+def test_a_reply_that_answers_half_the_question_keeps_the_offline_answer() -> None:
+    sources = [scored(TERMS, "rfp/library.md", "Answer library")]
+    offline = Answer(mode="ask", question="q", status=Status.ANSWERED, answer=TERMS + " [1]")  # type: ignore[arg-type]
+    ask = request("Standard payment terms and proposal price validity")
+    half = "Proposal prices are valid for 90 days from the submission date [1]."
+    answer = generate_answer(fake(half), ask, offline, sources, None, citation)
+    assert answer.composer == "offline" and answer.answer == offline.answer
+    assert "leaves out 'Standard payment terms'" in (answer.fallback_reason or ""), answer.fallback_reason
+    whole = (
+        "Our standard payment terms are net 30 from invoice [1]. Proposal pricing stays valid 90 days [1]."
+    )
+    answer = generate_answer(fake(whole), ask, offline, sources, None, citation)
+    assert answer.composer == "GenericFakeChatModel", answer.fallback_reason
+
+
+def test_each_aspect_is_compared_by_word_family_and_only_where_the_offline_answer_has_it() -> None:
+    question = "Describe the implementation timeline and the escalation contacts"
+    offline = "A typical implementation takes 12 to 16 weeks [1]."
+    assert aspects_left_out(question, offline, "Implementing the platform takes 12 to 16 weeks [1].") == []
+    assert aspects_left_out(question, offline, "It takes 12 to 16 weeks [1].") == [
+        "Describe the implementation timeline"
+    ]
+
+
+def test_a_numbered_list_from_the_model_is_checked_as_text_and_keeps_its_layout() -> None:
+    reply = (
+        "Our service levels:\n"
+        "1. **Cut-off:** Files received by 2:00 p.m. ET are mailed the same business day [1].\n"
+        "2. **Portal:** The portal is available 99.9% of the time, measured monthly [2]."
+    )
+    answer = answer_with(reply)
+    assert answer.composer == "GenericFakeChatModel", answer.fallback_reason
+    assert answer.answer == (
+        "1. Cut-off: Files received by 2:00 p.m. ET are mailed the same business day [1].\n"
+        "2. Portal: The portal is available 99.9% of the time, measured monthly [2]."
+    )
+
+
+def test_a_line_of_unsupported_filler_is_dropped_and_the_grounded_sentences_are_shown() -> None:
+    reply = (
+        "We protect every mailing by adhering to rigorous industry frameworks. "
+        "Files received by 2:00 p.m. ET are mailed the same business day [1]. "
+        "The portal is available 99.9% of the time, measured monthly [2]."
+    )
+    answer = answer_with(reply)
+    assert answer.composer == "GenericFakeChatModel", answer.fallback_reason
+    assert answer.answer == (
+        "Files received by 2:00 p.m. ET are mailed the same business day [1]. "
+        "The portal is available 99.9% of the time, measured monthly [2]."
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (
+            "We adhere to rigorous industry frameworks. Our teams exceed every expectation always. "
+            "Files received by 2:00 p.m. ET are mailed the same business day [1].",
+            "sentence 1",
+        ),
+        (
+            "Files received by 2:00 p.m. ET are mailed the same business day [1]. "
+            "The portal is available 99.9% of the time, measured monthly [2]. Credits start at $500 [2].",
+            "'$500'",
+        ),
+    ],
+    ids=["mostly-filler", "an-invented-number-beside-grounded-sentences"],
+)
+def test_filler_is_dropped_only_when_it_is_little_and_never_an_invented_fact(reply: str, reason: str) -> None:
+    answer = answer_with(reply)
+    assert answer.composer == "offline" and answer.answer == OFFLINE_TEXT
+    assert reason in (answer.fallback_reason or ""), answer.fallback_reason

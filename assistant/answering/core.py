@@ -195,6 +195,7 @@ class Assistant:
                 on_text=on_text,
                 abstention_not_found_below=self.tuning.abstention_not_found_below,
                 grounded_share=self.tuning.grounded_share,
+                droppable_share=self.tuning.droppable_share,
             )
 
         return Staged(answer, refine)

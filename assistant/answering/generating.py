@@ -4,8 +4,10 @@ Retrieved text goes into the prompt as data inside fences that it cannot close, 
 that nothing inside a fence is an instruction; sources that read like instructions to a model are kept
 out altogether. The reply is checked before it is shown: it must be an answer (not empty, not only
 citations, not a letter template), every sentence must cite retrieved chunks and be grounded in them
-(see grounding), and no other client may be named. Otherwise the offline answer is kept, the reason is
-recorded, and the provider's own error text stays in the log.
+(see grounding), no other client may be named, and it may not leave out an aspect of the question the
+offline answer addresses (a model answering half a question says less than the composer did). Sentences
+whose only fault is wording no source supports (proposal filler) are dropped when they are few. Otherwise
+the offline answer is kept, the reason is recorded, and the provider's own error text stays in the log.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ from assistant.answering.chat_model import bounded, model_label, redact
 from assistant.answering.grounding import (
     CITATION,
     abbreviations_in,
+    aspects_left_out,
     attributed,
     initialisms,
     reply_sentences,
     sentence_problem,
+    without_unsupported_wording,
 )
 from assistant.answering.injection import looks_like_injection
+from assistant.answering.questions import asked_text
 from assistant.answering.reply_cleaning import (
     NOT_FOUND_TOKEN,
     is_abstention,
@@ -65,9 +70,12 @@ Rules:
 - If the sources do not answer the question, reply exactly {NOT_FOUND_TOKEN}.
 """
 
-DRAFT_PROMPT = """Write the answer as an RFP response in proposal voice ("we", "our") for the client named
-below. It is a passage of a proposal, not a letter. Keep the citation numbers after each sentence; they are
-removed before the client sees it."""
+DRAFT_PROMPT = """Write the answer as a passage of an RFP response in proposal voice ("we", "our") for the
+client named below. It goes inside a proposal document, so it is not a letter: no title, no greeting, no
+thanks, no closing lines. Begin with the sentence that answers the question. Keep the citation numbers after
+each sentence; they are removed before the client sees it."""
+
+DRAFT_REMINDER = "Write only the proposal passage, starting with the answer, each sentence ending with [n]."
 
 
 def fence(text: str) -> str:
@@ -83,7 +91,9 @@ def build_messages(request: Request, mode: str, sources: list[ScoredChunk]) -> l
         blocks.append(f"<source {header}>\n{fence(s.chunk.text)}\n</source>")
     system = SYSTEM_PROMPT + ("\n" + DRAFT_PROMPT if mode == "draft" else "")
     client = f"\nClient: {request.client}" if request.client else ""
-    user = f"Question: {request.question}{client}\n\nSources:\n" + "\n\n".join(blocks)
+    user = f"Question: {asked_text(request.question)}{client}\n\nSources:\n" + "\n\n".join(blocks)
+    if mode == "draft":
+        user += "\n\n" + DRAFT_REMINDER  # small models heed the last line they read
     return [("system", system), ("human", user)]
 
 
@@ -157,6 +167,7 @@ def generate_answer(
     on_text: TextSink | None = None,
     abstention_not_found_below: float = Tuning.abstention_not_found_below,
     grounded_share: float = Tuning.grounded_share,
+    droppable_share: float = Tuning.droppable_share,
 ) -> Answer:
     """The LLM's answer if it passes the checks, else the offline answer with the reason recorded.
 
@@ -179,7 +190,14 @@ def generate_answer(
     if is_abstention(text):
         return abstained(offline, abstention_not_found_below)
     text = attributed(without_letter_formulas(text), sources, grounded_share)
+    text, dropped = without_unsupported_wording(text, sources, grounded_share, droppable_share)
+    if dropped:
+        log.info("dropped %d sentence(s) of the model's reply that no cited source words", dropped)
     problem = check_output(text, sources, guard, forbidden_clients, grounded_share)
+    left_out = aspects_left_out(asked_text(request.question), offline.answer, text)
+    if not problem and left_out:
+        asked = ", ".join(repr(t) for t in left_out)
+        problem = f"the model's answer leaves out {asked}, which the offline answer covers"
     if problem:
         log.warning("chat model answer rejected (%s); using the offline composer", problem)
         return offline.model_copy(update={"fallback_reason": problem})

@@ -30,27 +30,49 @@ _STEM_SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""
 
 @dataclass(frozen=True)
 class ReplySentence:
-    text: str  # without its citation markers
+    text: str  # without its citation markers, list marker or bold markup
     cites: tuple[int, ...]
+    line: int = 0  # the reply line it is on, so a rewritten reply keeps its paragraphs and lists
+    marker: str = ""  # the list marker ("- ", "2. ") that opened its line, if it is the line's first
+
+
+_LIST_MARKER = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s+")
 
 
 def reply_sentences(reply: str) -> list[ReplySentence]:
-    """The reply's sentences with the citations each carries ("[2]" opening a sentence ends the last one)."""
-    pieces: list[str] = []
-    for line in reply.splitlines():
-        for sentence in sentences_of(line.strip()):
+    """The reply's sentences with the citations each carries ("[2]" opening a sentence ends the last one).
+
+    A list marker opening a line ("1.", "-") and Markdown bold are layout, not text: a numbered list's
+    "1." is not a number the sources must state.
+    """
+    pieces: list[tuple[str, int, str]] = []
+    for line_number, line in enumerate(reply.splitlines()):
+        line = line.strip().replace("**", "")
+        marker = _LIST_MARKER.match(line)
+        line = line[marker.end() :] if marker else line
+        for sentence in sentences_of(line):
             lead = _LEADING_CITATIONS.match(sentence)
             if lead and pieces:
-                pieces[-1] += lead.group()
+                text, number, opener = pieces[-1]
+                pieces[-1] = (text + lead.group(), number, opener)
                 sentence = sentence[lead.end() :].strip()
             if sentence:
-                pieces.append(sentence)
+                opener = marker.group() if marker and (not pieces or pieces[-1][1] != line_number) else ""
+                pieces.append((sentence, line_number, opener))
     out = []
-    for piece in pieces:
+    for piece, line_number, opener in pieces:
         cites = tuple(int(n) for n in CITATION.findall(piece))
         text = " ".join(CITATION.sub(" ", piece).split())
-        out.append(ReplySentence(text, cites))
+        out.append(ReplySentence(text, cites, line_number, opener))
     return out
+
+
+def rejoined(sentences: Sequence[ReplySentence]) -> str:
+    """Sentences back into a reply: one line per reply line, list markers where they were."""
+    lines: dict[int, list[str]] = {}
+    for sentence in sentences:
+        lines.setdefault(sentence.line, []).append(sentence.marker + _rendered(sentence))
+    return "\n".join(" ".join(parts) for parts in lines.values())
 
 
 def numbers_in(text: str) -> set[tuple[str, str]]:
@@ -157,12 +179,72 @@ def attributed(reply: str, sources: Sequence[ScoredChunk], min_share: float) -> 
                 if sentence_problem(0, ReplySentence(sentence.text, (n,)), sources, min_share) is None
             ]
             cites = (max(grounding)[1],) if grounding else ()
-        body = sentence.text.rstrip()
-        end = body[-1] if body and body[-1] in ".!?" else ""
-        body = body[: len(body) - len(end)].rstrip()
-        markers = "".join(f" [{n}]" for n in cites)
-        pieces.append(f"{body}{markers}{end}")
-    return " ".join(pieces)
+        pieces.append(ReplySentence(sentence.text, cites, sentence.line, sentence.marker))
+    return rejoined(pieces)
+
+
+def _rendered(sentence: ReplySentence) -> str:
+    """A sentence with its citation markers before its final stop: "Text [1]." """
+    body = sentence.text.rstrip()
+    end = body[-1] if body and body[-1] in ".!?" else ""
+    body = body[: len(body) - len(end)].rstrip()
+    return body + "".join(f" [{n}]" for n in sentence.cites) + end
+
+
+def without_unsupported_wording(
+    reply: str, sources: Sequence[ScoredChunk], min_share: float, max_dropped: float
+) -> tuple[str, int]:
+    """The reply without its sentences whose only fault is unsupported wording, and how many went.
+
+    Each such sentence either cites nothing or is not worded from what it cites (`is_unsupported_wording`);
+    it is dropped when at most `max_dropped` of the sentences are (Tuning.droppable_share) and at least
+    one grounded sentence stays. Otherwise, or when a sentence states an unknown number or abbreviation,
+    the reply is returned whole and the checks refuse it as before.
+    """
+    sentences = reply_sentences(reply)
+    if any(not 1 <= n <= len(sources) for s in sentences for n in s.cites):
+        return reply, 0  # refused by the checks as citing what was not retrieved
+    problems = [sentence_problem(n, s, sources, min_share) for n, s in enumerate(sentences, start=1)]
+    if any(p is not None and not is_unsupported_wording(p) for p in problems):
+        return reply, 0
+    dropped = sum(1 for p in problems if p is not None)
+    if not dropped or dropped > max_dropped * len(sentences) or dropped == len(sentences):
+        return reply, 0
+    kept = [s for s, p in zip(sentences, problems, strict=True) if p is None]
+    return rejoined(kept), dropped
+
+
+def _word_family(stem_: str) -> str:
+    """A stem cut to its first five letters, so "implementing" meets "implementation" and "valid" meets
+    "validity"; a shared prefix this long rarely joins unrelated words, and when it does the check it
+    serves only gets more lenient."""
+    return stem_[:5]
+
+
+_ASPECT_BREAK = re.compile(r"[,;&]|\b(?:and|as well as|plus|along with)\b", re.I)
+
+
+def aspects_left_out(question: str, offline: str, reply: str) -> list[str]:
+    """Aspects of the question ("payment terms", "price validity") the offline answer addresses and the
+    reply does not: none of the aspect's words is in the reply, by word family, where one is offline.
+
+    A model that answers one half of "payment terms and price validity" writes a grounded reply that
+    still answers less than the offline composer did.
+    """
+    said = {_word_family(s) for s in content_stems(CITATION.sub(" ", reply))}
+    covered = {_word_family(s) for s in content_stems(CITATION.sub(" ", offline))}
+    left_out = []
+    for aspect in _ASPECT_BREAK.split(question):
+        families = {_word_family(s) for s in content_stems(aspect)}
+        if families & covered and not families & said:
+            left_out.append(" ".join(aspect.split()).rstrip("?.!"))
+    return left_out
+
+
+def is_unsupported_wording(problem: str) -> bool:
+    """A sentence problem that is the wording, not a fact: it cites nothing or its content words are not
+    the cited text's. An unknown number or abbreviation is an invented fact."""
+    return problem.endswith("cites no source") or "of the content words" in problem
 
 
 def initialisms(names: Sequence[str]) -> set[str]:

@@ -2,7 +2,9 @@
 
 Small models asked for "an RFP response" like to write a letter ("Dear [Client's Name], ... Sincerely,
 [Your Name]"). A salutation line or a closing block can be cut and the rest checked as usual; a
-placeholder left inside the text cannot be filled by us, so the reply is refused.
+placeholder left inside the text cannot be filled by us, so the reply is refused. Courtesy sentences
+("Thank you for your inquiry.", "We understand that you need ...", "We look forward to working with
+you.") that cite no source carry no fact and are cut too.
 """
 
 from __future__ import annotations
@@ -37,16 +39,29 @@ def is_abstention(reply: str) -> bool:
     return _NOT_FOUND_LETTERS in re.sub(r"[^a-z]", "", reply.lower())
 
 
+_COURTESY = re.compile(
+    r"(?:^|(?<=[.!?])\s+)(?![^.!?\n]*\[\d+\])"  # a sentence that cites a source is checked, not cut
+    r"(?:thank you\b|thanks for\b|we (?:hope|trust) (?:this|that|you)\b|we look forward\b|we understand\b|"
+    r"we (?:are|would be) (?:happy|glad|delighted|pleased) to (?:answer|discuss|help|assist|provide more)\b|"
+    r"please (?:do not|don't) hesitate\b|please (?:let us know|feel free|contact us)\b|"
+    r"(?:if|should) you have any (?:further |other |additional )?(?:questions|concerns)\b)[^.!?\n]*[.!?]?",
+    re.IGNORECASE,
+)
+
+
 def without_letter_formulas(reply: str) -> str:
-    """The reply with a salutation line and everything from a sign-off line on cut away."""
-    lines = reply.strip().splitlines()
-    while lines and (not lines[0].strip() or _SALUTATION.match(lines[0])):
-        lines.pop(0)
+    """The reply without its letter frame: a title and salutation opening it (the salutation within its
+    first three lines), everything from a sign-off line on, and courtesy sentences."""
+    lines = [line for line in reply.strip().splitlines()]
+    opening = [i for i, line in enumerate(lines[:6]) if _SALUTATION.match(line)]
+    if opening and sum(1 for line in lines[: opening[0]] if line.strip()) <= 2:
+        lines = lines[opening[0] + 1 :]  # "RFP Response to ...", "Dear [Client's Name],"
     for i, line in enumerate(lines):
         if _SIGN_OFF.match(line):
             lines = lines[:i]
             break
-    return "\n".join(lines).strip()
+    kept = [" ".join(_COURTESY.sub(" ", line).split()) if line.strip() else "" for line in lines]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
 
 
 def letter_problem(reply: str) -> str | None:
