@@ -116,6 +116,10 @@ def _endpoint_params(settings: Settings, spec: str, key: str | None) -> dict[str
     if settings.llm_base_url:
         params["base_url"] = settings.llm_base_url
         params["api_key"] = key or "not-set"  # never the provider's key from the environment
+        # ChatOpenAI sends the limit as OpenAI's newer `max_completion_tokens`, which llama.cpp's server
+        # ignores: a reply then runs to the context size, and the server keeps generating after our
+        # timeout, so every later call waits behind it. Compatible servers read `max_tokens`: send both.
+        params["extra_body"] = {"max_tokens": settings.llm_max_tokens}
     elif key:
         params["api_key"] = key
     return params

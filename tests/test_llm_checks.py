@@ -17,8 +17,9 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatResult
 
 from assistant.answering.chat_model import bounded
-from assistant.answering.generating import generate_answer
+from assistant.answering.generating import DRAFT_REMINDER, build_messages, generate_answer
 from assistant.answering.grounding import aspects_left_out
+from assistant.answering.reply_cleaning import without_letter_formulas
 from assistant.models import (
     Answer,
     Chunk,
@@ -381,3 +382,30 @@ def test_filler_is_dropped_only_when_it_is_little_and_never_an_invented_fact(rep
     answer = answer_with(reply)
     assert answer.composer == "offline" and answer.answer == OFFLINE_TEXT
     assert reason in (answer.fallback_reason or ""), answer.fallback_reason
+
+
+def test_a_letter_frame_with_a_title_and_courtesy_lines_is_cut_to_the_grounded_passage() -> None:
+    reply = (
+        "RFP Response for the Client\n\nDear [Client's Name],\n\n"
+        "Thank you for reaching out about our mail services. We understand that timing matters to you.\n\n"
+        "Files received by 2:00 p.m. ET are mailed the same business day [1].\n\n"
+        "We hope this information is helpful. If you have any further questions, please do not hesitate "
+        "to contact us.\n\nBest regards,\n\n[Your Name]\n[Your Position]"
+    )
+    answer = answer_with(reply)
+    assert answer.composer == "GenericFakeChatModel", answer.fallback_reason
+    assert answer.answer == "Files received by 2:00 p.m. ET are mailed the same business day [1]."
+
+
+def test_a_courtesy_opening_that_cites_a_source_is_checked_not_cut() -> None:
+    kept = "We understand every file received by 2:00 p.m. ET is mailed the same business day [1]."
+    assert without_letter_formulas(f"Thank you for asking. {kept}") == kept
+
+
+def test_a_draft_prompt_asks_the_quoted_question_and_ends_with_the_passage_reminder() -> None:
+    ask = Request(question="Draft our answer to question 3.4: 'Describe your same-day mailing cut-off time.'")
+    messages = build_messages(ask.model_copy(update={"client": "Harbor Mutual"}), "draft", [scored(MAIL)])
+    user = messages[-1][1]
+    assert user.startswith("Question: Describe your same-day mailing cut-off time.\nClient: Harbor Mutual")
+    assert user.rstrip().endswith(DRAFT_REMINDER)
+    assert DRAFT_REMINDER not in build_messages(ask, "ask", [scored(MAIL)])[-1][1]
