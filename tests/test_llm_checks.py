@@ -18,7 +18,7 @@ from langchain_core.outputs import ChatResult
 
 from assistant.answering.chat_model import bounded
 from assistant.answering.generating import DRAFT_REMINDER, build_messages, generate_answer
-from assistant.answering.grounding import aspects_left_out
+from assistant.answering.grounding import aspects_left_out, opening_facts_left_out, quantities_in
 from assistant.answering.reply_cleaning import without_letter_formulas
 from assistant.models import (
     Answer,
@@ -141,7 +141,8 @@ def test_each_sentence_is_grounded_in_the_source_it_cites_not_in_another() -> No
 def test_numbers_are_compared_as_normalised_whole_tokens(reply: str) -> None:
     sources = [scored(MAIL), scored(UPTIME, "offerings/portal.md", "Portal")]
     credits = request("Where do service credits start?")
-    answer = generate_answer(fake(reply), credits, offline_answer(), sources, None, citation)
+    offline = Answer(mode="ask", question="q", status=Status.ANSWERED, answer="Credits start at $1,000 [2].")  # type: ignore[arg-type]
+    answer = generate_answer(fake(reply), credits, offline, sources, None, citation)
     assert answer.fallback_reason is None
 
 
@@ -409,3 +410,34 @@ def test_a_draft_prompt_asks_the_quoted_question_and_ends_with_the_passage_remin
     assert user.startswith("Question: Describe your same-day mailing cut-off time.\nClient: Harbor Mutual")
     assert user.rstrip().endswith(DRAFT_REMINDER)
     assert DRAFT_REMINDER not in build_messages(ask, "ask", [scored(MAIL)])[-1][1]
+
+
+def test_a_reply_that_drops_the_opening_facts_of_the_offline_answer_keeps_the_offline_answer() -> None:
+    answer = answer_with("Files are mailed the same business day when they arrive early [1].")
+    assert answer.composer == "offline" and answer.answer == OFFLINE_TEXT
+    assert "leaves out 2:00, ET of the offline answer's opening" in (answer.fallback_reason or ""), (
+        answer.fallback_reason
+    )
+
+
+def test_only_the_offline_opening_is_required_and_amounts_are_not_dates_or_standards() -> None:
+    offline = (
+        "Our print center is HITRUST CSF r2 certified and mails ID cards within 1 business day [1]. "
+        "Member packets are mailed within 2 business days [2]."
+    )
+    assert (
+        opening_facts_left_out(offline, "It is HITRUST CSF r2 certified; ID cards go out in 1 day [1].") == []
+    )
+    assert opening_facts_left_out(offline, "ID cards are mailed within 1 business day [1].") == [
+        "CSF",
+        "HITRUST",
+    ]
+    assert quantities_in("SOC 2 Type II, October 1 to September 30, ISO 27001:2022, 4 sites.") == set()
+    assert quantities_in("Net 30; $1,000; 99.9 percent; 12 to 16 weeks; by 2:00 p.m.") == {
+        "30",
+        "1000",
+        "99.9",
+        "12",
+        "16",
+        "2:00",
+    }

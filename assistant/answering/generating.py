@@ -5,9 +5,10 @@ that nothing inside a fence is an instruction; sources that read like instructio
 out altogether. The reply is checked before it is shown: it must be an answer (not empty, not only
 citations, not a letter template), every sentence must cite retrieved chunks and be grounded in them
 (see grounding), no other client may be named, and it may not leave out an aspect of the question the
-offline answer addresses (a model answering half a question says less than the composer did). Sentences
-whose only fault is wording no source supports (proposal filler) are dropped when they are few. Otherwise
-the offline answer is kept, the reason is recorded, and the provider's own error text stays in the log.
+offline answer addresses or an amount or abbreviation of the offline answer's opening sentence (a model
+answering half a question says less than the composer did). Sentences whose only fault is wording no
+source supports (proposal filler) are dropped when they are few. Otherwise the offline answer is kept,
+the reason is recorded, and the provider's own error text stays in the log.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from assistant.answering.grounding import (
     aspects_left_out,
     attributed,
     initialisms,
+    opening_facts_left_out,
     reply_sentences,
     sentence_problem,
     without_unsupported_wording,
@@ -132,6 +134,18 @@ def check_output(
     return None
 
 
+def _left_out(question: str, offline: str, reply: str) -> str | None:
+    """Why a grounded reply still says less than the offline answer, or None."""
+    aspects = aspects_left_out(question, offline, reply)
+    if aspects:
+        asked = ", ".join(repr(a) for a in aspects)
+        return f"the model's answer leaves out {asked}, which the offline answer covers"
+    facts = opening_facts_left_out(offline, reply)
+    if facts:
+        return f"the model's answer leaves out {', '.join(facts)} of the offline answer's opening"
+    return None
+
+
 def _reply_text(content: object) -> str:
     """The text of a reply's content, which providers give as a string or a list of content blocks."""
     if isinstance(content, str):
@@ -194,10 +208,7 @@ def generate_answer(
     if dropped:
         log.info("dropped %d sentence(s) of the model's reply that no cited source words", dropped)
     problem = check_output(text, sources, guard, forbidden_clients, grounded_share)
-    left_out = aspects_left_out(asked_text(request.question), offline.answer, text)
-    if not problem and left_out:
-        asked = ", ".join(repr(t) for t in left_out)
-        problem = f"the model's answer leaves out {asked}, which the offline answer covers"
+    problem = problem or _left_out(asked_text(request.question), offline.answer, text)
     if problem:
         log.warning("chat model answer rejected (%s); using the offline composer", problem)
         return offline.model_copy(update={"fallback_reason": problem})

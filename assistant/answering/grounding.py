@@ -87,6 +87,40 @@ def numbers_in(text: str) -> set[tuple[str, str]]:
     return found
 
 
+_QUANTITY_AFTER = re.compile(
+    r"\s*(?:(?:-|to|and)\s*\d[\d,.]*\s*)?(?:business\s+|calendar\s+|working\s+)?(?:minutes?|mins?|hours?|hrs?|"
+    r"days?|weeks?|months?|years?)\b|\s?(?:a\.m\.|p\.m\.|am\b|pm\b)",
+    re.I,
+)
+_QUANTITY_BEFORE = re.compile(r"\bnet\s*$", re.I)
+
+
+def quantities_in(text: str) -> set[str]:
+    """The amounts a text states (money, percentages, durations and times, "net 30" terms) as values;
+    dates, standard numbers ("ISO 27001", "SOC 2") and counts are left out."""
+    found = set()
+    plain = CITATION.sub(" ", text)
+    for m in _NUMBER.finditer(plain):
+        after, before = _QUANTITY_AFTER.match(plain, m.end()), _QUANTITY_BEFORE.search(plain, 0, m.start())
+        if m.group("cur") or m.group("unit") or after or before:
+            found |= {value for value, _ in numbers_in(m.group())}
+    return found
+
+
+def opening_facts_left_out(offline: str, reply: str) -> list[str]:
+    """The amounts and abbreviations of the offline answer's opening sentence that the reply does not state.
+
+    The composer opens with the sentence its evidence ranks best for the question; a reply that drops
+    its "HITRUST" or its "1 business day" has dropped the best-supported fact. Later offline sentences
+    are often context, so only the opening is required.
+    """
+    first_line = next((line for line in CITATION.sub(" ", offline).splitlines() if line.strip()), "")
+    opening = (sentences_of(first_line.strip()) or [""])[0]
+    amounts = sorted(quantities_in(opening) - {value for value, _ in numbers_in(CITATION.sub(" ", reply))})
+    words = {w.replace(".", "").upper() for w in re.findall(r"[\w.&]+", reply)}
+    return amounts + sorted(abbreviations_in(opening) - words)
+
+
 def _normalised(value: str) -> str:
     if ":" in value:  # a time of day
         return value

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.text import sentences_of
+
 NOT_FOUND_TOKEN = "NOT_IN_KNOWLEDGE_BASE"
 _NOT_FOUND_LETTERS = re.sub(r"[^a-z]", "", NOT_FOUND_TOKEN.lower())
 
@@ -40,13 +42,19 @@ def is_abstention(reply: str) -> bool:
 
 
 _COURTESY = re.compile(
-    r"(?:^|(?<=[.!?])\s+)(?![^.!?\n]*\[\d+\])"  # a sentence that cites a source is checked, not cut
-    r"(?:thank you\b|thanks for\b|we (?:hope|trust) (?:this|that|you)\b|we look forward\b|we understand\b|"
+    r"^(?:thank you\b|thanks for\b|we (?:hope|trust) (?:this|that|you)\b|we look forward\b|we understand\b|"
     r"we (?:are|would be) (?:happy|glad|delighted|pleased) to (?:answer|discuss|help|assist|provide more)\b|"
     r"please (?:do not|don't) hesitate\b|please (?:let us know|feel free|contact us)\b|"
-    r"(?:if|should) you have any (?:further |other |additional )?(?:questions|concerns)\b)[^.!?\n]*[.!?]?",
+    r"(?:if|should) you have any (?:further |other |additional )?(?:questions|concerns)\b)",
     re.IGNORECASE,
 )
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def _without_courtesy(line: str) -> str:
+    """A line without its courtesy sentences; one that cites a source is checked as usual, not cut."""
+    kept = [s for s in sentences_of(line.strip()) if not (_COURTESY.match(s) and not _MARKER.search(s))]
+    return " ".join(kept)
 
 
 def without_letter_formulas(reply: str) -> str:
@@ -60,7 +68,7 @@ def without_letter_formulas(reply: str) -> str:
         if _SIGN_OFF.match(line):
             lines = lines[:i]
             break
-    kept = [" ".join(_COURTESY.sub(" ", line).split()) if line.strip() else "" for line in lines]
+    kept = [_without_courtesy(line) if line.strip() else "" for line in lines]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
 
 
