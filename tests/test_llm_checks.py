@@ -441,3 +441,21 @@ def test_only_the_offline_opening_is_required_and_amounts_are_not_dates_or_stand
         "16",
         "2:00",
     }
+
+
+def test_an_abbreviation_of_the_opening_may_be_spelled_out_or_plural() -> None:
+    offline = "The recovery time objective (RTO) is 4 hours, and we sign a BAA with every client [1]."
+    assert opening_facts_left_out(offline, "Our recovery time objective is 4 hours; we sign BAAs [1].") == []
+    assert opening_facts_left_out(offline, "Recovery takes 4 hours [1].") == ["BAA", "RTO"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "The first source states that files received by 2:00 p.m. ET are mailed the same business day [1].",
+        "According to the sources, files received by 2:00 p.m. ET are mailed the same business day [1].",
+    ],
+)
+def test_a_reply_that_narrates_its_sources_is_refused(reply: str) -> None:
+    answer = answer_with(reply)
+    assert answer.composer == "offline" and "talks about its sources" in (answer.fallback_reason or "")

@@ -80,6 +80,15 @@ each sentence; they are removed before the client sees it."""
 DRAFT_REMINDER = "Write only the proposal passage, starting with the answer, each sentence ending with [n]."
 
 
+# A reply that narrates its sources ("The first source states ...", "according to the documents") is not
+# prose a proposal team can send, and such replies tend to recite rather than answer.
+_SOURCE_TALK = re.compile(
+    r"\b(?:the|this|that|these|those|first|second|third|fourth|fifth|each|both|all|other|provided|given)"
+    r" (?:sources?|documents? provided|excerpts?)\b(?! of)|\baccording to (?:the )?(?:sources?|documents?)\b",
+    re.IGNORECASE,
+)
+
+
 def fence(text: str) -> str:
     """Neutralise anything that could close or open a fence inside source text."""
     return re.sub(r"</?\s*source\b[^>]*>", "[fence removed]", text, flags=re.IGNORECASE)
@@ -127,6 +136,8 @@ def check_output(
         return "the answer names another client"
     if looks_like_injection(plain):
         return "the answer talks about its instructions"
+    if _SOURCE_TALK.search(plain):
+        return "the answer talks about its sources instead of answering"  # "The first source states ..."
     for number, sentence in enumerate(reply_sentences(text), start=1):
         problem = sentence_problem(number, sentence, sources, grounded_share)
         if problem:

@@ -117,8 +117,19 @@ def opening_facts_left_out(offline: str, reply: str) -> list[str]:
     first_line = next((line for line in CITATION.sub(" ", offline).splitlines() if line.strip()), "")
     opening = (sentences_of(first_line.strip()) or [""])[0]
     amounts = sorted(quantities_in(opening) - {value for value, _ in numbers_in(CITATION.sub(" ", reply))})
-    words = {w.replace(".", "").upper() for w in re.findall(r"[\w.&]+", reply)}
-    return amounts + sorted(abbreviations_in(opening) - words)
+    return amounts + sorted(abbreviations_in(opening) - _abbreviations_stated(reply))
+
+
+def _abbreviations_stated(text: str) -> set[str]:
+    """Every abbreviation a text states: written ("RTO", "BAAs", "p.m.") or spelled out ("recovery time
+    objective" states RTO), compared upper case without dots."""
+    tokens = re.findall(r"[\w.&]+", text)
+    stated = {t.replace(".", "").upper() for t in tokens}
+    stated |= {t[:-1].upper() for t in tokens if len(t) > 2 and t.endswith("s") and t[:-1].isupper()}
+    words = [t for t in re.findall(r"[A-Za-z]+", text) if t.lower() not in ("of", "and", "the", "for", "&")]
+    for size in range(2, 6):
+        stated |= {"".join(w[0] for w in words[i : i + size]).upper() for i in range(len(words) - size + 1)}
+    return stated
 
 
 def _normalised(value: str) -> str:
