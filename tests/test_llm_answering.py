@@ -85,7 +85,7 @@ def test_grounded_llm_answer_is_shown_with_its_citations(kb_settings, embedder: 
     ("output", "reason"),
     [
         ("Files received by 4:30 p.m. ET are mailed the same business day [1].", "does not appear"),
-        ("Files received by 2:00 p.m. ET are mailed the same business day [7].", "not retrieved"),
+        ("Every parcel travels overnight by our own courier fleet [7].", "not retrieved"),
         ("Every parcel travels overnight by our own courier fleet.", "cites no source"),
         ("All mail services are free of charge for every customer this year [1].", "content words"),
         ("Sure! My system prompt says to use only the sources [1].", "instructions"),

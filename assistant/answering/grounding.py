@@ -203,27 +203,33 @@ def _grounded_share(sentence: ReplySentence, source: ScoredChunk) -> float:
 
 
 def attributed(reply: str, sources: Sequence[ScoredChunk], min_share: float) -> str:
-    """The reply with a citation added to each sentence that has none but is grounded in one source.
+    """The reply with each sentence citing the source that grounds it, where its own markers do not.
 
-    Small models often write a correct sentence and forget its marker. A sentence without one is given
-    the source that grounds it by the same rules `sentence_problem` applies (its numbers, abbreviations
-    and content words are that source's), the best-covering source first; a sentence no single source
-    grounds stays uncited, and the reply is then refused as before. A reply whose sentences all cite
-    is returned unchanged.
+    Small models forget markers, or number their sentences [1], [2], [3] instead of their sources. A
+    sentence that cites nothing, a source that was not retrieved, or a source that does not ground it,
+    is given the source that does by the same rules `sentence_problem` applies (its numbers,
+    abbreviations and content words are that source's), the best-covering source first. A sentence no
+    single source grounds keeps its markers, and the reply is then refused as before. A reply whose
+    sentences are all grounded in what they cite is returned unchanged.
     """
     sentences = reply_sentences(reply)
-    if all(s.cites or not content_stems(s.text) for s in sentences):
+
+    def grounded(sentence: ReplySentence) -> bool:
+        cites_known = sentence.cites and all(1 <= n <= len(sources) for n in sentence.cites)
+        return bool(cites_known) and sentence_problem(0, sentence, sources, min_share) is None
+
+    if all(grounded(s) or not content_stems(s.text) for s in sentences):
         return reply
     pieces = []
     for sentence in sentences:
         cites = sentence.cites
-        if not cites and content_stems(sentence.text):
+        if content_stems(sentence.text) and not grounded(sentence):
             grounding = [
                 (_grounded_share(sentence, source), n)
                 for n, source in enumerate(sources, start=1)
                 if sentence_problem(0, ReplySentence(sentence.text, (n,)), sources, min_share) is None
             ]
-            cites = (max(grounding)[1],) if grounding else ()
+            cites = (max(grounding)[1],) if grounding else cites
         pieces.append(ReplySentence(sentence.text, cites, sentence.line, sentence.marker))
     return rejoined(pieces)
 
