@@ -472,3 +472,15 @@ def test_an_abbreviation_of_the_opening_may_be_spelled_out_or_plural() -> None:
 def test_a_reply_that_narrates_its_sources_is_refused(reply: str) -> None:
     answer = answer_with(reply)
     assert answer.composer == "offline" and "talks about its sources" in (answer.fallback_reason or "")
+
+
+def test_a_reply_that_only_restates_the_question_keeps_the_offline_answer() -> None:
+    sources = [scored("ISO/IEC 27001 certification: we hold version 2022 of the standard, renewed yearly.")]
+    offline = Answer(
+        mode="ask", question="q", status=Status.ANSWERED, answer="Yes. It is ISO/IEC 27001:2022 [1]."
+    )  # type: ignore[arg-type]
+    ask = request("ISO/IEC 27001 certification version")
+    answer = generate_answer(
+        fake("ISO/IEC 27001 certification version [1]"), ask, offline, sources, None, citation
+    )
+    assert answer.composer == "offline" and "restates the question" in (answer.fallback_reason or "")

@@ -25,7 +25,9 @@ from assistant.answering.grounding import (
     abbreviations_in,
     aspects_left_out,
     attributed,
+    content_stems,
     initialisms,
+    numbers_in,
     opening_facts_left_out,
     reply_sentences,
     sentence_problem,
@@ -145,6 +147,13 @@ def check_output(
     return None
 
 
+def _echo(question: str, reply: str) -> str | None:
+    """Why a reply says nothing the question did not ("ISO/IEC 27001 certification version [1]"), or None."""
+    said = set(content_stems(CITATION.sub(" ", reply))) | {n for n, _ in numbers_in(CITATION.sub(" ", reply))}
+    asked = set(content_stems(question)) | {n for n, _ in numbers_in(question)}
+    return "the reply only restates the question" if said <= asked else None
+
+
 def _left_out(question: str, offline: str, reply: str) -> str | None:
     """Why a grounded reply still says less than the offline answer, or None."""
     aspects = aspects_left_out(question, offline, reply)
@@ -219,6 +228,7 @@ def generate_answer(
     if dropped:
         log.info("dropped %d sentence(s) of the model's reply that no cited source words", dropped)
     problem = check_output(text, sources, guard, forbidden_clients, grounded_share)
+    problem = problem or _echo(asked_text(request.question), text)
     problem = problem or _left_out(asked_text(request.question), offline.answer, text)
     if problem:
         log.warning("chat model answer rejected (%s); using the offline composer", problem)
