@@ -228,8 +228,8 @@ def generate_answer(
     if dropped:
         log.info("dropped %d sentence(s) of the model's reply that no cited source words", dropped)
     problem = check_output(text, sources, guard, forbidden_clients, grounded_share)
-    problem = problem or _echo(asked_text(request.question), text)
-    problem = problem or _left_out(asked_text(request.question), offline.answer, text)
+    asked = asked_text(request.question)
+    problem = problem or _echo(asked, text) or _left_out(asked, offline.answer, text)
     if problem:
         log.warning("chat model answer rejected (%s); using the offline composer", problem)
         return offline.model_copy(update={"fallback_reason": problem})

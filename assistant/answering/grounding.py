@@ -93,6 +93,7 @@ _QUANTITY_AFTER = re.compile(
     re.I,
 )
 _QUANTITY_BEFORE = re.compile(r"\bnet\s*$", re.I)
+_NOT_INITIALLED = frozenset(("of", "the", "and", "for"))  # words an abbreviation skips ("Bank of X": BX)
 
 
 def quantities_in(text: str) -> set[str]:
@@ -126,7 +127,7 @@ def _abbreviations_stated(text: str) -> set[str]:
     tokens = re.findall(r"[\w.&]+", text)
     stated = {t.replace(".", "").upper() for t in tokens}
     stated |= {t[:-1].upper() for t in tokens if len(t) > 2 and t.endswith("s") and t[:-1].isupper()}
-    words = [t for t in re.findall(r"[A-Za-z]+", text) if t.lower() not in ("of", "and", "the", "for", "&")]
+    words = [t for t in re.findall(r"[A-Za-z]+", text) if t.lower() not in _NOT_INITIALLED]
     for size in range(2, 6):
         stated |= {"".join(w[0] for w in words[i : i + size]).upper() for i in range(len(words) - size + 1)}
     return stated
@@ -302,7 +303,7 @@ def initialisms(names: Sequence[str]) -> set[str]:
     """Initials a client name is abbreviated to ("Summit Valley Credit Union" -> "SVCU", "SVC")."""
     out = set()
     for name in names:
-        words = [w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in ("of", "the", "and", "for")]
+        words = [w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in _NOT_INITIALLED]
         if len(words) >= 2:
             out.add("".join(w[0] for w in words).upper())
             out.add("".join(w[0] for w in words[:-1]).upper())  # "Credit Union" or "Health" left off

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answering.grounding import CITATION
 from assistant.text import sentences_of
 
 NOT_FOUND_TOKEN = "NOT_IN_KNOWLEDGE_BASE"
@@ -48,19 +49,18 @@ _COURTESY = re.compile(
     r"(?:if|should) you have any (?:further |other |additional )?(?:questions|concerns)\b)",
     re.IGNORECASE,
 )
-_MARKER = re.compile(r"\[\d+\]")
 
 
 def _without_courtesy(line: str) -> str:
     """A line without its courtesy sentences; one that cites a source is checked as usual, not cut."""
-    kept = [s for s in sentences_of(line.strip()) if not (_COURTESY.match(s) and not _MARKER.search(s))]
+    kept = [s for s in sentences_of(line.strip()) if not (_COURTESY.match(s) and not CITATION.search(s))]
     return " ".join(kept)
 
 
 def without_letter_formulas(reply: str) -> str:
     """The reply without its letter frame: a title and salutation opening it (the salutation within its
     first three lines), everything from a sign-off line on, and courtesy sentences."""
-    lines = [line for line in reply.strip().splitlines()]
+    lines = reply.strip().splitlines()
     opening = [i for i, line in enumerate(lines[:6]) if _SALUTATION.match(line)]
     if opening and sum(1 for line in lines[: opening[0]] if line.strip()) <= 2:
         lines = lines[opening[0] + 1 :]  # "RFP Response to ...", "Dear [Client's Name],"
