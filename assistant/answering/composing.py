@@ -123,20 +123,19 @@ def select_sentences(
     an older document that a newer one (`newer_than`: old source -> chunks of its successor) makes again
     give way to the newer document.
     """
-    candidates = [s for chunk in support for s in split_sentences(chunk)]
-    candidates, superseded = _fresh(candidates, newer_than or {}, embed, how.same_statement)
+    everything = [s for chunk in support for s in split_sentences(chunk)]
+    candidates, superseded, replaced = _fresh(everything, newer_than or {}, embed, how.same_statement)
     if not candidates:
         return Selection([], 0.0)
-    vectors = embed([sentence_context(s) for s in candidates])
-    sims = vectors @ query_vector
-    scores = [
-        float(sim)
-        + how.keyword_weight * keyword_overlap(question, sentence_context(s))
-        + how.chunk_weight * s.chunk.similarity
-        + (how.value_bonus if how.wants and how.wants.search(s.text) else 0.0)
-        + (how.prior(s.chunk.chunk.meta.client) if how.prior else 0.0)
-        for sim, s in zip(sims, candidates, strict=True)
-    ]
+    sims, scores = _scores(question, query_vector, candidates, embed, how)
+    if replaced:
+        _take_over(
+            replaced,
+            candidates,
+            sims,
+            scores,
+            lambda older: _scores(question, query_vector, older, embed, how),
+        )
     ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
     best = scores[ranked[0]]
     anchor = candidates[ranked[0]]
@@ -160,14 +159,55 @@ def select_sentences(
             chosen.append(stating)
     picked = _with_list_items([candidates[i] for i in chosen], candidates, how.list_items)
     picked = _with_answer_openings(picked, candidates)
+    # Reading order: the anchor's chunk first (the best sentence is the answer's opening source, [1]),
+    # then the other chunks by rank.
     rank_of = {id(c): n for n, c in enumerate(support)}
-    picked.sort(key=lambda s: (rank_of[id(s.chunk)], s.order))
+    picked.sort(key=lambda s: (s.chunk.chunk.id != anchor.chunk.chunk.id, rank_of[id(s.chunk)], s.order))
     return Selection(
         picked,
         float(sims[ranked[0]]),
         anchor=anchor,
         superseded=tuple(superseded),
     )
+
+
+def _scores(
+    question: str,
+    query_vector: np.ndarray,
+    sentences: list[Sentence],
+    embed: Callable[[list[str]], np.ndarray],
+    how: Selecting,
+) -> tuple[list[float], list[float]]:
+    """Each sentence's similarity to the question (read in its section) and its selection score."""
+    sims = [float(x) for x in embed([sentence_context(s) for s in sentences]) @ query_vector]
+    scores = [
+        sim
+        + how.keyword_weight * keyword_overlap(question, sentence_context(s))
+        + how.chunk_weight * s.chunk.similarity
+        + (how.value_bonus if how.wants and how.wants.search(s.text) else 0.0)
+        + (how.prior(s.chunk.chunk.meta.client) if how.prior else 0.0)
+        for sim, s in zip(sims, sentences, strict=True)
+    ]
+    return sims, scores
+
+
+def _take_over(
+    replaced: dict[tuple[str, int], list[Sentence]],
+    candidates: list[Sentence],
+    sims: list[float],
+    scores: list[float],
+    score: Callable[[list[Sentence]], tuple[list[float], list[float]]],
+) -> None:
+    """A newer statement takes the place of the older one it replaces: had the older document been
+    current, its statement would have answered, so the newer one answers in its stead (its similarity
+    and score are raised, in place, to the older sentence's)."""
+    older = [o for olds in replaced.values() for o in olds]
+    by_older = {_key(o): pair for o, pair in zip(older, zip(*score(older), strict=True), strict=True)}
+    for i, sentence in enumerate(candidates):
+        for o in replaced.get(_key(sentence), []):
+            sim, value = by_older[_key(o)]
+            if value > scores[i]:
+                scores[i], sims[i] = value, max(sims[i], sim)
 
 
 def _same_section(a: Sentence, b: Sentence) -> bool:
@@ -217,18 +257,26 @@ def _with_companions(
     return out
 
 
+def _key(s: Sentence) -> tuple[str, int]:
+    return s.chunk.chunk.id, s.order
+
+
 def _fresh(
     candidates: list[Sentence],
     newer_than: dict[str, list[ScoredChunk]],
     embed: Callable[[list[str]], np.ndarray],
     same_statement: float,
-) -> tuple[list[Sentence], list[str]]:
-    """Drop the sentences of superseded documents that their successor states again (in any words)."""
+) -> tuple[list[Sentence], list[str], dict[tuple[str, int], list[Sentence]]]:
+    """Drop the sentences of superseded documents that their successor states again (in any words).
+
+    Also returns which older sentences each newer sentence replaces (keyed by chunk id and position).
+    """
     old = [s for s in candidates if s.chunk.chunk.source in newer_than]
     if not old:
-        return candidates, []
+        return candidates, [], {}
     dropped: set[int] = set()
     superseded: dict[str, None] = {}
+    replaced: dict[tuple[str, int], list[Sentence]] = {}
     for source in dict.fromkeys(s.chunk.chunk.source for s in old):
         newer = [n for chunk in newer_than[source] for n in split_sentences(chunk)]
         mine = [s for s in old if s.chunk.chunk.source == source]
@@ -239,7 +287,8 @@ def _fresh(
             if float(row.max()) >= same_statement:
                 dropped.add(id(s))
                 superseded.setdefault(source, None)
-    return [s for s in candidates if id(s) not in dropped], list(superseded)
+                replaced.setdefault(_key(newer[int(row.argmax())]), []).append(s)
+    return [s for s in candidates if id(s) not in dropped], list(superseded), replaced
 
 
 def _repeats(a: Sentence, b: Sentence, overlap: float) -> bool:

@@ -1,0 +1,71 @@
+"""A newer statement answers in place of the older one it replaces (a small knowledge base written here).
+
+When a declared successor restates a fact in other words, the older sentence is dropped; the newer one must
+then answer the question the older one would have answered, even when its wording is further from the
+question than some other document's nearby text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.answering.core import Assistant
+from assistant.models import NoteKind, Request, Status
+from assistant.retrieval.embedding import Embedder
+from assistant.wiring import build_assistant, run_ingest
+from tests.conftest import TODAY, make_settings
+
+OLD = "offerings/production-mail.md"
+NEW = "offerings/service-guide-2026.md"
+INBOUND = "offerings/digital-mailroom.md"
+
+
+def _doc(root: Path, rel: str, front: str, body: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\n{front}\n---\n{body}\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Assistant]:
+    root = tmp_path_factory.mktemp("freshness-kb")
+    common = "confidentiality: public\noffering: print-mail"
+    _doc(
+        root,
+        OLD,
+        f"title: Production Mail\neffective_date: 2024-01-01\n{common}",
+        "# Outbound mail\n\nEnvelopes go out within 2 business days after we receive the print file.\n\n"
+        "# Plants\n\nOur print plants are in Tulsa, Oklahoma and Reno, Nevada.\n",
+    )
+    _doc(
+        root,
+        NEW,
+        f"title: Service Guide 2026\neffective_date: 2026-01-01\nsupersedes: {OLD}\n{common}",
+        "# What you can count on\n\n"
+        "Standard transactional mail: print files accepted by 4:00 p.m. are mailed the next business day.\n\n"
+        "# Availability\n\nThe client portal is available 99.9% of each month.\n",
+    )
+    _doc(
+        root,
+        INBOUND,
+        f"title: Digital Mailroom\neffective_date: 2025-06-01\n{common}",
+        "# A day in the life of an envelope\n\n"
+        "After we receive your envelopes at the mailroom, the documents go out to your queue the same day.\n",
+    )
+    settings = make_settings(tmp_path_factory.mktemp("freshness-data"), root)
+    report = run_ingest(settings, root, load_embedder=lambda: embedder)
+    assert not report.failed, report.failed
+    yield build_assistant(settings, clock=lambda: TODAY, embedder=embedder)
+
+
+def test_the_newer_statement_answers_where_the_older_one_would_have(kb: Assistant) -> None:
+    question = "How many days after you receive our print file do the envelopes go out?"
+    answer = kb.ask(Request(question=question))
+    assert answer.status is Status.ANSWERED
+    assert "next business day" in answer.answer
+    assert "2 business days" not in answer.shown_text()
+    assert answer.citations[0].source == NEW, "the replacing statement is the best-ranked one"
+    assert any(n.kind is NoteKind.SUPERSEDED for n in answer.notes)
