@@ -162,10 +162,13 @@ class _FooterPdf(FPDF):
             self.cell(0, 5, f"Page {self.page_no()}")
 
 
-def write_pdf(path: Path, parts: Sequence[Part], title: str | None = None, footer: str = "") -> Path:
+def write_pdf(
+    path: Path, parts: Sequence[Part], title: str | None = None, footer: str = "", uniform: bool = False
+) -> Path:
     """A PDF with a text layer (fpdf2, Helvetica: Latin-1 text only); `title` goes to the metadata.
 
-    With `footer`, every page ends with that line and "Page N", like a running footer.
+    With `footer`, every page ends with that line and "Page N", like a running footer. Titles and
+    headings are set in larger bold type, or with `uniform` in the body's type (as a plain-text export).
     """
     pdf = _FooterPdf()
     pdf.footer_text = footer
@@ -177,7 +180,7 @@ def write_pdf(path: Path, parts: Sequence[Part], title: str | None = None, foote
             pdf.add_page()
         elif isinstance(part, Title | Heading):
             size = 18 if isinstance(part, Title) else 16 - 2 * part.level
-            _pdf_line(pdf, part.text, "B", size)
+            _pdf_line(pdf, part.text, "" if uniform else "B", 11 if uniform else size)
         elif isinstance(part, Para):
             _pdf_line(pdf, part.text, "", 11)
         elif isinstance(part, Bullets):

@@ -311,6 +311,63 @@ def test_pdf_title_case_headings_are_found_without_numbers(tmp_path: Path) -> No
     ]
 
 
+def test_pdf_headings_in_body_type_are_found_by_their_shape(tmp_path: Path) -> None:
+    parts: list[Part] = [
+        Title("Offering Sheet"),
+        Para("Short intro sentence."),
+        Heading("Service Levels"),
+        Para("We answer within 15 minutes, around the clock."),
+        Heading("3. Fees"),
+        Para("Per seat per month."),
+    ]
+    parsed = read(write_pdf(tmp_path / "a.pdf", parts, uniform=True))
+    assert [(b.heading_path, b.text) for b in parsed.blocks] == [
+        ([], "Short intro sentence."),
+        (["Service Levels"], "We answer within 15 minutes, around the clock."),
+        (["3. Fees"], "Per seat per month."),
+    ]
+
+
+def test_pdf_sentence_case_headings_in_larger_type_are_headings(tmp_path: Path) -> None:
+    parts: list[Part] = [
+        Title("Utility Billing"),
+        Heading("The bill is the relationship"),
+        Para("Every customer receives the bill every month."),
+        Heading("Moving customers to paperless"),
+        Para("Paper bills are expensive and customers know it."),
+        Heading("Getting there", 2),
+        Para("A QR code enrols the customer in two taps."),
+        Heading(LONG_HEADING),
+        Para("Every plant is staffed by our own people."),
+    ]
+    parsed = read(write_pdf(tmp_path / "a.pdf", parts))
+    assert [(b.heading_path, b.text) for b in parsed.blocks] == [
+        (["The bill is the relationship"], "Every customer receives the bill every month."),
+        (["Moving customers to paperless"], "Paper bills are expensive and customers know it."),
+        (["Moving customers to paperless", "Getting there"], "A QR code enrols the customer in two taps."),
+        ([LONG_HEADING], "Every plant is staffed by our own people."),  # set over two lines, read as one
+    ]
+
+
+LONG_HEADING = "Production print and mail outsourcing from three plants in two countries, run by our own staff"
+
+
+def test_pdf_title_case_line_in_body_type_is_text_where_type_marks_the_headings(tmp_path: Path) -> None:
+    parts: list[Part] = [
+        Title("Offering Sheet"),
+        Heading("Service levels"),
+        Para("Targets apply every month."),
+        Grid([["Measure", "Target"], ["Uptime", "99.9%"]]),
+    ]
+    parsed = read(write_pdf(tmp_path / "a.pdf", parts))
+    assert [(b.heading_path, b.text) for b in parsed.blocks] == [
+        (["Service levels"], "Targets apply every month. Measure Target Uptime 99.9%"),
+    ]
+    # By shape alone (one type size throughout) the header row would pass for a heading.
+    uniform = read(write_pdf(tmp_path / "b.pdf", parts, uniform=True))
+    assert ["Measure Target"] in [b.heading_path[-1:] for b in uniform.blocks]
+
+
 def test_pdf_wrapped_line_ending_in_capitalised_words_is_not_a_heading(tmp_path: Path) -> None:
     parts: list[Part] = [
         Title("Doc"),

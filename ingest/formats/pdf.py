@@ -1,4 +1,10 @@
-"""Reading PDF text (.pdf) with pypdf into page-numbered blocks, finding headings by their shape."""
+"""Reading PDF text (.pdf) with pypdf into page-numbered blocks, finding headings by type size and shape.
+
+A line set wholly in type larger than the body's is a heading (the larger, the outer), whatever its case:
+a sentence-case heading ("Moving customers to paperless") would otherwise run into the paragraph after it.
+Where type size says nothing (one size throughout, or no font information), headings are short
+unpunctuated numbered or Title Case lines.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from pypdf import PasswordType, PdfReader
+from pypdf import PageObject, PasswordType, PdfReader
 
 from assistant.errors import DocumentError
 from assistant.models import Block, ParsedDocument
@@ -27,6 +33,8 @@ _LIST_MARKER = re.compile(r"^(?:[•◦▪‣●○■□–*-]|\d{1,2}[.)])\s")
 _DIGITS = re.compile(r"\d+")
 EDGE_LINES = 2  # lines at the top and at the bottom of a page searched for running headers/footers
 _JUNK_TITLES = ("untitled", "microsoft word - ", "microsoft powerpoint - ")
+HEADING_SIZE_RATIO = 1.08  # type this much larger than the body's (by characters set) marks a heading
+_NO_SPACE = re.compile(r"\s+")
 
 
 def read_pdf(path: Path, source: str, limits: IngestLimits = DEFAULT_LIMITS) -> ParsedDocument:
@@ -35,14 +43,82 @@ def read_pdf(path: Path, source: str, limits: IngestLimits = DEFAULT_LIMITS) -> 
     with parser_errors(source, "PDF"):
         reader = PdfReader(io.BytesIO(data))
         _unlock(reader, source)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        sizes = _TypeSizes()
+        pages = [sizes.read_page(page) for page in reader.pages]
         metadata_title = _metadata_title(reader)
     lines = _content_lines(pages)
     if not lines:
         raise DocumentError(source, "no extractable text (scanned image?)")
-    layout = _PdfLayout(lines, metadata_title)
+    layout = _PdfLayout(lines, metadata_title, sizes.heading_levels(lines))
     blocks = layout.read()
     return ParsedDocument(title=layout.title, blocks=blocks)
+
+
+class _TypeSizes:
+    """The type size of each line, read beside the text: the smallest size set on the line."""
+
+    def __init__(self) -> None:
+        self._line_size: dict[tuple[int, str], float] = {}  # (page, line without spaces) -> size
+        self._chars_at: Counter[float] = Counter()
+        self._page = 0
+
+    def read_page(self, page: PageObject) -> str:
+        self._page += 1
+        runs: list[tuple[str, float, float]] = []  # text, size, baseline
+
+        def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+            if text:
+                matrix = _multiply(tm, cm)
+                runs.append((text, round(abs(size * (matrix[3] or matrix[0] or 1.0)), 1), matrix[5]))
+
+        text = page.extract_text(visitor_text=visit) or ""
+        line, line_size, baseline = "", 0.0, None
+        for run, size, y in runs:
+            pieces = run.split("\n")
+            if baseline is not None and abs(y - baseline) > 1.0 and line.strip():
+                self._close(line, line_size)
+                line, line_size = "", 0.0
+            baseline = y
+            for n, piece in enumerate(pieces):
+                if n:
+                    self._close(line, line_size)
+                    line, line_size = "", 0.0
+                if piece.strip():
+                    line += piece
+                    line_size = min(line_size, size) if line_size else size
+                    self._chars_at[size] += len(piece.strip())
+        self._close(line, line_size)
+        return text
+
+    def _close(self, line: str, size: float) -> None:
+        key = _NO_SPACE.sub("", line)
+        if key and size:
+            self._line_size.setdefault((self._page, key), size)
+
+    def heading_levels(self, lines: list[tuple[int, str]]) -> list[int | None] | None:
+        """For each line, its heading level by type size (1 = the largest heading type), None for a line
+        in body type; None for the whole document when type size tells nothing."""
+        if not self._chars_at:
+            return None
+        body = self._chars_at.most_common(1)[0][0]
+        sizes = [self._line_size.get((page, _NO_SPACE.sub("", line))) for page, line in lines]
+        larger = sorted({s for s in sizes if s and s >= body * HEADING_SIZE_RATIO}, reverse=True)
+        if not larger:
+            return None
+        rank = {s: n for n, s in enumerate(larger, start=1)}
+        return [rank.get(s) if s else None for s in sizes]
+
+
+def _multiply(a: list[float], b: list[float]) -> list[float]:
+    """The product of two PDF matrices [a b c d e f]."""
+    return [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
 
 
 def _unlock(reader: PdfReader, source: str) -> None:
@@ -92,8 +168,8 @@ def _numbering(line: str) -> list[int] | None:
     return [int(part) for part in match.group(1).split(".")]
 
 
-def _is_heading_shaped(line: str) -> bool:
-    return len(line) <= MAX_HEADING_CHARS and line[-1] not in ".,;:!?" and line[0].isalnum()
+def _is_heading_shaped(line: str, max_chars: int = MAX_HEADING_CHARS) -> bool:
+    return len(line) <= max_chars and line[-1] not in ".,;:!?" and line[0].isalnum()
 
 
 def _is_title_case(line: str) -> bool:
@@ -103,6 +179,21 @@ def _is_title_case(line: str) -> bool:
         return False
     significant = [w for w in words if w.lower() not in _SMALL_WORDS]
     return words[0][0].isupper() and all(w[0].isupper() for w in significant)
+
+
+def _without_title_level(levels: list[int | None]) -> list[int | None] | None:
+    """Heading levels once the first line is the document's title: its type size is no heading level
+    (None when no other line is set larger than the body)."""
+    title_level = levels[0]
+    out: list[int | None] = [None]
+    for level in levels[1:]:
+        if level is None or title_level is None:
+            out.append(level)
+        elif level == title_level:
+            out.append(1)
+        else:
+            out.append(level - 1 if level > title_level else level)
+    return out if any(level is not None for level in out) else None
 
 
 def _follows_in_sequence(previous: list[int] | None, number: list[int]) -> bool:
@@ -116,13 +207,20 @@ def _follows_in_sequence(previous: list[int] | None, number: list[int]) -> bool:
 class _PdfLayout:
     """Groups the lines of a PDF into heading-scoped, page-numbered prose blocks."""
 
-    def __init__(self, lines: list[tuple[int, str]], metadata_title: str | None) -> None:
+    def __init__(
+        self,
+        lines: list[tuple[int, str]],
+        metadata_title: str | None,
+        type_levels: list[int | None] | None = None,
+    ) -> None:
         self.lines = lines
+        self.type_levels = type_levels  # heading level of each line by type size (None: not told)
         self.title = metadata_title
         self.trail = HeadingTrail()
         self.blocks: list[Block] = []
         self.numbering: list[int] | None = None
         self.previous = "start"  # what the last line was: start, numbered, unnumbered (heading) or body
+        self.type_heading_at = -2  # the last line that was a heading by its type size
         self.body: list[str] = []
         self.body_page = 0
 
@@ -131,15 +229,23 @@ class _PdfLayout:
         start = 0
         if self.title is None and _is_heading_shaped(first) and _numbering(first) is None:
             self.title, start = first, 1
+            if self.type_levels is not None and self.type_levels[0] is not None:
+                self.type_levels = _without_title_level(self.type_levels)
         elif self.title and first.casefold() == self.title.casefold():
             start = 1
         for index in range(start, len(self.lines)):
             page, line = self.lines[index]
             level = self._heading_level(index)
+            if level is not None and self._repeats_title(index):
+                continue  # the title set over several lines at the top of the first page
             if level is not None:
                 self._flush()
+                if self.type_heading_at == index - 1 and self._by_type(index - 1) == level:
+                    line = f"{self.trail.path[-1]} {line}"  # one heading set over two lines
                 self.trail.enter(level, line)
                 self.previous = "numbered" if _numbering(line) else "unnumbered"
+                if self._by_type(index) is not None:
+                    self.type_heading_at = index
                 continue
             if page != self.body_page:
                 self._flush()
@@ -149,8 +255,21 @@ class _PdfLayout:
         self._flush()
         return self.blocks
 
+    def _repeats_title(self, index: int) -> bool:
+        line = self.lines[index][1].casefold()
+        return self.previous == "start" and bool(self.title) and line in (self.title or "").casefold()
+
+    def _by_type(self, index: int) -> int | None:
+        return self.type_levels[index] if self.type_levels is not None and index >= 0 else None
+
     def _heading_level(self, index: int) -> int | None:
         line = self.lines[index][1]
+        by_type = self._by_type(index)
+        if by_type is not None and _is_heading_shaped(line, MAX_HEADING_CHARS * 2):  # larger than the body
+            number = _numbering(line)
+            if number is not None:
+                self.numbering = number
+            return by_type
         if not _is_heading_shaped(line):
             return None
         previous = self.lines[index - 1][1] if index else ""
@@ -165,6 +284,8 @@ class _PdfLayout:
                 self.numbering = number
                 return len(number)
             return None
+        if self.type_levels is not None:
+            return None  # in body type and unnumbered: a table header row or a lead-in, not a heading
         # Straight after an unnumbered heading, a short Title Case line is more likely a table header row.
         opens_section = self.previous in ("start", "numbered") or after_finished_text
         if opens_section and index + 1 < len(self.lines) and _is_title_case(line):
