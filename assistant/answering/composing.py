@@ -127,15 +127,12 @@ def select_sentences(
     candidates, superseded, replaced = _fresh(everything, newer_than or {}, embed, how.same_statement)
     if not candidates:
         return Selection([], 0.0)
-    sims, scores = _scores(question, query_vector, candidates, embed, how)
-    if replaced:
-        _take_over(
-            replaced,
-            candidates,
-            sims,
-            scores,
-            lambda older: _scores(question, query_vector, older, embed, how),
-        )
+    # Every sentence is scored once, the superseded ones too: a newer statement takes their score.
+    all_sims, all_scores = _scores(question, query_vector, everything, embed, how)
+    scored = {_key(s): (sim, score) for s, sim, score in zip(everything, all_sims, all_scores, strict=True)}
+    sims = [scored[_key(c)][0] for c in candidates]
+    scores = [scored[_key(c)][1] for c in candidates]
+    _take_over(replaced, candidates, sims, scores, scored)
     ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
     best = scores[ranked[0]]
     anchor = candidates[ranked[0]]
@@ -196,16 +193,14 @@ def _take_over(
     candidates: list[Sentence],
     sims: list[float],
     scores: list[float],
-    score: Callable[[list[Sentence]], tuple[list[float], list[float]]],
+    scored: dict[tuple[str, int], tuple[float, float]],
 ) -> None:
     """A newer statement takes the place of the older one it replaces: had the older document been
     current, its statement would have answered, so the newer one answers in its stead (its similarity
-    and score are raised, in place, to the older sentence's)."""
-    older = [o for olds in replaced.values() for o in olds]
-    by_older = {_key(o): pair for o, pair in zip(older, zip(*score(older), strict=True), strict=True)}
+    and score are raised, in place, to the older sentence's; `scored` holds every sentence's pair)."""
     for i, sentence in enumerate(candidates):
-        for o in replaced.get(_key(sentence), []):
-            sim, value = by_older[_key(o)]
+        for older in replaced.get(_key(sentence), []):
+            sim, value = scored[_key(older)]
             if value > scores[i]:
                 scores[i], sims[i] = value, max(sims[i], sim)
 
