@@ -349,7 +349,9 @@ def test_pdf_sentence_case_headings_in_larger_type_are_headings(tmp_path: Path) 
     ]
 
 
-LONG_HEADING = "Production print and mail outsourcing from three plants in two countries, run by our own staff"
+LONG_HEADING = (
+    "Production print and mail outsourcing from three plants in two countries, run by our own staff"
+)
 
 
 def test_pdf_title_case_line_in_body_type_is_text_where_type_marks_the_headings(tmp_path: Path) -> None:
