@@ -87,7 +87,9 @@ def kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator
     (root / "rfp-answers" / "library.csv").write_text(
         "question,answer\n"
         '"Do you have a SOC 2 Type II report?",'
-        '"Yes. Our SOC 2 Type II report covers every hosted platform."\n',
+        '"Yes. Our SOC 2 Type II report covers every hosted platform."\n'
+        '"Do you subcontract any printing?",'
+        '"No. Every job is printed by Northwind employees on Northwind presses."\n',
         encoding="utf-8",
     )
     _doc(
@@ -175,6 +177,14 @@ def test_yes_no_question_gets_a_verdict_only_where_a_source_states_it(kb: Assist
     plain = kb.ask(Request(question="is the client portal available most of the month?"))
     assert plain.status is Status.ANSWERED
     assert not plain.answer.startswith(("Yes: ", "No: ")), "no verdict the source does not state"
+
+
+def test_a_passage_opening_with_its_own_verdict_keeps_it_only_for_a_yes_no_question(kb: Assistant) -> None:
+    asked = kb.ask(Request(question="do you subcontract any of the printing?"))
+    assert "No. Every job is printed by Northwind employees" in asked.answer
+    other = kb.ask(Request(question="whose employees run the presses that print our jobs?"))
+    assert "Every job is printed by Northwind employees on Northwind presses." in other.answer
+    assert "No." not in other.answer, "a verdict answering a question nobody asked"
 
 
 def test_a_title_naming_another_client_is_never_shown_outside(kb: Assistant) -> None:

@@ -1,9 +1,10 @@
-"""Two composition rules over small hand-built inputs: library answers are read from their start, and
-chunking splits only the unit that is too long (never a knowledge base's wording)."""
+"""Composition rules over small hand-built inputs: library answers are read from their start, a
+passage's own "No." is shown only where a verdict is wanted, and chunking splits only the unit that is
+too long (never a knowledge base's wording)."""
 
 from __future__ import annotations
 
-from assistant.answering.composing import Selecting, select_sentences
+from assistant.answering.composing import Composition, Selecting, Sentence, render_prose, select_sentences
 from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta, ScoredChunk
 from assistant.retrieval.embedding import Embedder
 from ingest.chunking import split_text
@@ -58,3 +59,18 @@ def test_a_run_on_sentence_is_cut_at_words_without_cutting_the_sentences_around_
     assert pieces[0] == before
     assert pieces[-1] == after  # whole sentences, not a piece starting "any month, ..."
     assert " ".join(pieces).split() == f"{before} {run_on}. {after}".split()  # nothing lost or added
+
+
+def test_an_opening_verdict_is_dropped_only_where_the_rest_is_a_whole_sentence() -> None:
+    def shown(text: str) -> str:
+        row = scored(text)
+        return render_prose(Composition([Sentence(text, row, 0)], verdicts=False))
+
+    assert shown("No. Every job is printed in our own plants.") == "Every job is printed in our own plants."
+    assert shown("Yes: The portal is bilingual.") == "The portal is bilingual."
+    assert shown("Yes: the portal is bilingual.") == "Yes: the portal is bilingual."  # would read badly
+    assert shown("No. 5 plant handles Canadian work.") == "No. 5 plant handles Canadian work."  # a number
+    assert shown("Yes, where member consent allows it.") == "Yes, where member consent allows it."
+    kept = scored("No. Every job is printed in our own plants.")
+    with_verdict = Composition([Sentence(kept.chunk.text, kept, 0)])
+    assert render_prose(with_verdict) == "No. Every job is printed in our own plants."

@@ -20,6 +20,9 @@ from assistant.tuning import Tuning
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 MIN_SENTENCE_CHARS = 25
 _EMPHASIS = re.compile(r"\*\*|__|`")
+# "No." / "Yes:" opening a sentence that goes on ("No. Every job is printed in our plants."); not
+# "No. 5" (a number) and not "Yes, where ..." (the rest would be a fragment).
+_OPENING_VERDICT = re.compile(r"^(?:[Yy]es|[Nn]o|YES|NO)[.:!]\s+(?=[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class Composition:
 
     sentences: list[Sentence]
     approved: ScoredChunk | None = None  # an answer-library row reused verbatim
+    # Whether a sentence's own opening verdict ("No. Every job is ...") is shown: only in the answer to
+    # a yes/no question. To "what share ...?" a passage's "No." answers a question nobody asked.
+    verdicts: bool = True
 
     def cited(self) -> list[ScoredChunk]:
         """The chunks this composition cites, in order of first appearance (citation [1] first)."""
@@ -302,20 +308,29 @@ def render_cited(composition: Composition, number: dict[str, int] | None = None)
     parts = []
     if composition.approved:
         parts.append(f"{_approved_text(composition.approved)} [{number[composition.approved.chunk.id]}]")
-    parts += [f"{_as_sentence(readable(s))} [{number[s.chunk.chunk.id]}]" for s in composition.sentences]
+    parts += [
+        f"{_as_sentence(_shown(s, composition.verdicts))} [{number[s.chunk.chunk.id]}]"
+        for s in composition.sentences
+    ]
     return " ".join(parts)
 
 
 def render_prose(composition: Composition) -> str:
     """Proposal prose without citation markers (sources are listed under it)."""
     parts = [_approved_text(composition.approved)] if composition.approved else []
-    parts += [_as_sentence(readable(s)) for s in composition.sentences]
+    parts += [_as_sentence(_shown(s, composition.verdicts)) for s in composition.sentences]
     return " ".join(parts)
 
 
 def _approved_text(chunk: ScoredChunk) -> str:
     text = chunk.chunk.text
     return text.split("\nA:", 1)[1].strip() if "\nA:" in text else text
+
+
+def _shown(sentence: Sentence, verdicts: bool) -> str:
+    """A sentence as the answer shows it: readable, without its opening verdict where none is wanted."""
+    text = _EMPHASIS.sub("", readable(sentence)).strip()
+    return text if verdicts else _OPENING_VERDICT.sub("", text, count=1)
 
 
 def readable(sentence: Sentence) -> str:

@@ -256,7 +256,7 @@ class Assistant:
         sentences = selection.sentences
         if approved is not None:
             sentences = [s for s in sentences if s.chunk is not approved][: max(0, self._limit(context) - 2)]
-        composition = Composition(sentences, approved=approved)
+        composition = Composition(sentences, approved=approved, verdicts=part.kind == "yes_no")
         result.status = Status.ANSWERED
         result.composition = composition
         result.support = support
