@@ -4,7 +4,14 @@ too long (never a knowledge base's wording)."""
 
 from __future__ import annotations
 
-from assistant.answering.composing import Composition, Selecting, Sentence, render_prose, select_sentences
+from assistant.answering.composing import (
+    Composition,
+    Selecting,
+    Sentence,
+    render_prose,
+    select_sentences,
+    split_sentences,
+)
 from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta, ScoredChunk
 from assistant.retrieval.embedding import Embedder
 from ingest.chunking import split_text
@@ -74,3 +81,26 @@ def test_an_opening_verdict_is_dropped_only_where_the_rest_is_a_whole_sentence()
     kept = scored("No. Every job is printed in our own plants.")
     with_verdict = Composition([Sentence(kept.chunk.text, kept, 0)])
     assert render_prose(with_verdict) == "No. Every job is printed in our own plants."
+
+
+def test_a_reply_that_opens_with_its_verdict_stays_with_the_question_it_answers() -> None:
+    plants = "Our plants run every day of the week."
+    faq = scored(f"Can members get EOBs by email? Yes, where plan rules allow it. {plants}")
+    assert [s.text for s in split_sentences(faq)] == [
+        "Can members get EOBs by email? Yes, where plan rules allow it.",
+        plants,
+    ]
+    question = "Why does a late notice matter to the utility?"
+    prose = scored(f"{question} Because late notices cost money. {plants}")
+    assert [s.text for s in split_sentences(prose)] == [question, "Because late notices cost money.", plants]
+
+
+def test_list_items_and_lines_in_italics_read_as_sentences() -> None:
+    def shown(text: str) -> str:
+        return render_prose(Composition([Sentence(text, scored(text), 0)]))
+
+    assert (
+        shown("*Managed print rooms, run by our own staff.*") == "Managed print rooms, run by our own staff."
+    )
+    assert shown("Walk-up jobs, finishing and binding;") == "Walk-up jobs, finishing and binding."
+    assert shown("Ten copies cost 5*3 dollars") == "Ten copies cost 5*3 dollars."

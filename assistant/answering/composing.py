@@ -22,6 +22,8 @@ MIN_SENTENCE_CHARS = 25
 _EMPHASIS = re.compile(r"\*\*|__|`")
 # "No." / "Yes:" opening a sentence that goes on ("No. Every job is printed in our plants."); not
 # "No. 5" (a number) and not "Yes, where ..." (the rest would be a fragment).
+_WRAPPED_EMPHASIS = re.compile(r"^[*_](\S(?:.*\S)?)[*_]([.!?]?)$")  # "*Managed print rooms.*"
+_REPLY = re.compile(r"(?:[Yy]es|[Nn]o|YES|NO)\b[.,:;!]")  # a sentence opening with its verdict
 _OPENING_VERDICT = re.compile(r"^(?:[Yy]es|[Nn]o|YES|NO)[.:!]\s+(?=[A-Z])")
 
 
@@ -61,12 +63,24 @@ def split_sentences(chunk: ScoredChunk) -> list[Sentence]:
         if chunk.chunk.kind == "table":
             units.append(line)
         else:
-            units += sentences_of(line)
+            units += _with_their_questions(sentences_of(line))
     return [
         Sentence(u, chunk, i)
         for i, u in enumerate(units)
         if len(u) >= MIN_SENTENCE_CHARS or any(ch.isdigit() for ch in u)
     ]
+
+
+def _with_their_questions(units: list[str]) -> list[str]:
+    """A reply that opens with its verdict ("Yes, where member consent allows it.") means nothing without
+    the question it replies to: it stays with that question ("Can members opt out? Yes, where ...")."""
+    out: list[str] = []
+    for unit in units:
+        if out and out[-1].endswith("?") and _REPLY.match(unit):
+            out[-1] = f"{out[-1]} {unit}"
+        else:
+            out.append(unit)
+    return out
 
 
 def keyword_overlap(question: str, text: str) -> float:
@@ -349,5 +363,11 @@ def readable(sentence: Sentence) -> str:
 
 
 def _as_sentence(text: str) -> str:
+    """A unit as a sentence of the answer: no emphasis marks (a line set wholly in *italics* included),
+    ending in a full stop where a list item ended in ";" or ","."""
     text = _EMPHASIS.sub("", text).strip()
+    wrapped = _WRAPPED_EMPHASIS.match(text)
+    if wrapped:
+        text = wrapped.group(1).strip() + wrapped.group(2)
+    text = text.rstrip(";, ")
     return text if text[-1:] in ".!?:" else text + "."
