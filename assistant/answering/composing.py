@@ -20,11 +20,12 @@ from assistant.tuning import Tuning
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 MIN_SENTENCE_CHARS = 25
 _EMPHASIS = re.compile(r"\*\*|__|`")
+_WRAPPED_EMPHASIS = re.compile(r"^[*_](\S(?:.*\S)?)[*_]([.!?]?)$")  # "*Managed print rooms.*"
+_VERDICT = r"(?:[Yy]es|[Nn]o|YES|NO)"
+_REPLY = re.compile(_VERDICT + r"\b[.,:;!]")  # a sentence opening with its verdict
 # "No." / "Yes:" opening a sentence that goes on ("No. Every job is printed in our plants."); not
 # "No. 5" (a number) and not "Yes, where ..." (the rest would be a fragment).
-_WRAPPED_EMPHASIS = re.compile(r"^[*_](\S(?:.*\S)?)[*_]([.!?]?)$")  # "*Managed print rooms.*"
-_REPLY = re.compile(r"(?:[Yy]es|[Nn]o|YES|NO)\b[.,:;!]")  # a sentence opening with its verdict
-_OPENING_VERDICT = re.compile(r"^(?:[Yy]es|[Nn]o|YES|NO)[.:!]\s+(?=[A-Z])")
+_OPENING_VERDICT = re.compile("^" + _VERDICT + r"[.:!]\s+(?=[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -323,8 +324,7 @@ def render_cited(composition: Composition, number: dict[str, int] | None = None)
     if composition.approved:
         parts.append(f"{_approved_text(composition.approved)} [{number[composition.approved.chunk.id]}]")
     parts += [
-        f"{_as_sentence(_shown(s, composition.verdicts))} [{number[s.chunk.chunk.id]}]"
-        for s in composition.sentences
+        f"{_shown(s, composition.verdicts)} [{number[s.chunk.chunk.id]}]" for s in composition.sentences
     ]
     return " ".join(parts)
 
@@ -332,7 +332,7 @@ def render_cited(composition: Composition, number: dict[str, int] | None = None)
 def render_prose(composition: Composition) -> str:
     """Proposal prose without citation markers (sources are listed under it)."""
     parts = [_approved_text(composition.approved)] if composition.approved else []
-    parts += [_as_sentence(_shown(s, composition.verdicts)) for s in composition.sentences]
+    parts += [_shown(s, composition.verdicts) for s in composition.sentences]
     return " ".join(parts)
 
 
@@ -343,7 +343,7 @@ def _approved_text(chunk: ScoredChunk) -> str:
 
 def _shown(sentence: Sentence, verdicts: bool) -> str:
     """A sentence as the answer shows it: readable, without its opening verdict where none is wanted."""
-    text = _EMPHASIS.sub("", readable(sentence)).strip()
+    text = _as_sentence(readable(sentence))
     return text if verdicts else _OPENING_VERDICT.sub("", text, count=1)
 
 

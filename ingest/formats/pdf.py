@@ -220,7 +220,6 @@ class _PdfLayout:
         self.blocks: list[Block] = []
         self.numbering: list[int] | None = None
         self.previous = "start"  # what the last line was: start, numbered, unnumbered (heading) or body
-        self.type_heading_at = -2  # the last line that was a heading by its type size
         self.body: list[str] = []
         self.body_page = 0
 
@@ -240,12 +239,11 @@ class _PdfLayout:
                 continue  # the title set over several lines at the top of the first page
             if level is not None:
                 self._flush()
-                if self.type_heading_at == index - 1 and self._by_type(index - 1) == level:
+                heading_before = self.previous in ("numbered", "unnumbered")  # the line just before
+                if heading_before and self._by_type(index - 1) == level:
                     line = f"{self.trail.path[-1]} {line}"  # one heading set over two lines
                 self.trail.enter(level, line)
                 self.previous = "numbered" if _numbering(line) else "unnumbered"
-                if self._by_type(index) is not None:
-                    self.type_heading_at = index
                 continue
             if page != self.body_page:
                 self._flush()
