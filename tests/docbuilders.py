@@ -163,12 +163,19 @@ class _FooterPdf(FPDF):
 
 
 def write_pdf(
-    path: Path, parts: Sequence[Part], title: str | None = None, footer: str = "", uniform: bool = False
+    path: Path,
+    parts: Sequence[Part],
+    title: str | None = None,
+    footer: str = "",
+    uniform: bool = False,
+    tables: bool = False,
 ) -> Path:
     """A PDF with a text layer (fpdf2, Helvetica: Latin-1 text only); `title` goes to the metadata.
 
     With `footer`, every page ends with that line and "Page N", like a running footer. Titles and
     headings are set in larger bold type, or with `uniform` in the body's type (as a plain-text export).
+    A Grid is one line per row, its cells spaced out; with `tables`, a drawn table (fpdf2's table, cells
+    wrapped to their column and centred in their row, as word processors set them).
     """
     pdf = _FooterPdf()
     pdf.footer_text = footer
@@ -187,10 +194,23 @@ def write_pdf(
             for item in part.items:
                 _pdf_line(pdf, f"- {item}", "", 11)
         elif isinstance(part, Grid):
-            for row in part.rows:
-                _pdf_line(pdf, "   ".join(row), "", 11)
+            _pdf_grid(pdf, part, drawn=tables)
     pdf.output(str(path))
     return path
+
+
+def _pdf_grid(pdf: FPDF, grid: Grid, drawn: bool) -> None:
+    if not drawn:
+        for cells in grid.rows:
+            _pdf_line(pdf, "   ".join(cells), "", 11)
+        return
+    pdf.set_font("Helvetica", "", 9)
+    with pdf.table(text_align="LEFT", v_align="MIDDLE", first_row_as_headings=False) as table:
+        for cells in grid.rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.ln(4)
 
 
 def _pdf_line(pdf: FPDF, text: str, style: str, size: int) -> None:

@@ -104,3 +104,63 @@ def test_list_items_and_lines_in_italics_read_as_sentences() -> None:
     )
     assert shown("Walk-up jobs, finishing and binding;") == "Walk-up jobs, finishing and binding."
     assert shown("Ten copies cost 5*3 dollars") == "Ten copies cost 5*3 dollars."
+
+
+OLD_SHEET, NEW_GUIDE = "offerings/mail-brochure.pdf", "offerings/assurance-guide.docx"
+
+
+def part_of(source: str, text: str, kind: str = "prose", position: int = 0) -> ScoredChunk:
+    chunk = Chunk(
+        id=f"{source}#{position}",
+        source=source,
+        doc_type=DocType.OFFERING,
+        position=position,
+        text=text,
+        kind=kind,
+        meta=DocumentMeta(title=source, confidentiality=Confidentiality.PUBLIC),
+    )
+    return ScoredChunk(chunk=chunk, score=0.6, similarity=0.6)
+
+
+def shown_after_freshness(old: ScoredChunk, new: ScoredChunk, question: str, embedder: Embedder) -> list[str]:
+    """The sentences an answer may use when `old` is of a document that `new`'s document supersedes."""
+    how = Selecting(limit=4, section_margin=1.0, other_margin=1.0, list_items=0)
+    vector = embedder.embed_one(question)
+    selection = select_sentences(question, vector, [old, new], embedder.embed_cached, how, {OLD_SHEET: [new]})
+    return [s.text for s in selection.sentences]
+
+
+def test_an_older_table_row_gives_way_to_the_newer_row_about_the_same_thing(embedder: Embedder) -> None:
+    old_row = (
+        "Measure: Standard transactional mail | Target: 2 business days from acceptance; 99.7% of pieces"
+    )
+    new_row = "Service: Transactional mail | Service level: 4 p.m. cut-off for next-day mailing; 5% credit"
+    # The rows read apart (their values differ) by more than the same-statement bar: only the subject
+    # cell tells that they are about the same thing.
+    rows = embedder.embed([old_row, new_row])
+    assert float(rows[0] @ rows[1]) < Selecting(1, 0, 0, 0).same_statement
+    question = "What is the standard production window for transactional mail?"
+    old, new = part_of(OLD_SHEET, old_row, "table"), part_of(NEW_GUIDE, new_row, "table")
+    shown = shown_after_freshness(old, new, question, embedder)
+    assert new_row in shown and old_row not in shown
+    # A row about something else stays, superseded document or not.
+    other = "Commitment: Exception visibility | Standard: Every pulled piece shown in the portal the same day"
+    assert other in shown_after_freshness(part_of(OLD_SHEET, other, "table"), new, question, embedder)
+
+
+def test_an_older_sentence_gives_way_where_the_newer_text_numbers_its_name_differently(
+    embedder: Embedder,
+) -> None:
+    old_text = "Inside the plants the standard window is simply called T+2, counted from acceptance."
+    new_text = "Files accepted by 4 p.m. are in the mailstream the next business day (T+1)."
+    question = "How long is the standard production window?"
+    shown = shown_after_freshness(
+        part_of(OLD_SHEET, old_text), part_of(NEW_GUIDE, new_text), question, embedder
+    )
+    assert new_text in shown and old_text not in shown
+    # A name the newer text numbers several ways is a list of items ("S-1", "S-2"), not a changed value.
+    listed = part_of(
+        NEW_GUIDE, "S-1 covers ID cards and S-2 covers letters, each mailed the next business day."
+    )
+    old_item = "S-3 covers welcome kits, mailed within 5 business days."
+    assert old_item in shown_after_freshness(part_of(OLD_SHEET, old_item), listed, question, embedder)

@@ -401,6 +401,65 @@ def test_pdf_running_footer_and_page_numbers_are_dropped(tmp_path: Path) -> None
     ]
 
 
+SERVICE_LEVELS = Grid(
+    [
+        ["Ref", "Service", "Target", "Credit"],
+        [
+            "S-1",
+            "Member ID cards",
+            "Mailed within 3 business days of the enrolment file; 99.5%",
+            "5% of the fee",
+        ],
+        [
+            "S-2",
+            "Adverse determination letters",
+            "Files accepted by 10:30 a.m. mailed the same day",
+            "5%",
+        ],
+    ]
+)
+
+
+def test_pdf_drawn_table_is_read_row_by_row_with_wrapped_cells_kept_whole(tmp_path: Path) -> None:
+    parts: list[Part] = [
+        Title("Statement of Work"),
+        Heading("Service levels"),
+        Para("The service levels below apply from go-live."),
+        SERVICE_LEVELS,
+        Para("In any month, credits are capped at 14% of the month's fees."),
+        Heading("Contacts"),
+        Para("Account lead: Dana Reyes."),
+    ]
+    parsed = read(write_pdf(tmp_path / "sow.pdf", parts, tables=True))
+    # The target cells wrap over several lines and sit centred beside their row's other cells.
+    assert shape(parsed.blocks) == [
+        ("prose", ["Service levels"], "The service levels below apply from go-live."),
+        (
+            "table",
+            ["Service levels"],
+            "Ref: S-1 | Service: Member ID cards | Target: Mailed within 3 business days of the enrolment "
+            "file; 99.5% | Credit: 5% of the fee\n"
+            "Ref: S-2 | Service: Adverse determination letters | Target: Files accepted by 10:30 a.m. "
+            "mailed the same day | Credit: 5%",
+        ),
+        ("prose", ["Service levels"], "In any month, credits are capped at 14% of the month's fees."),
+        ("prose", ["Contacts"], "Account lead: Dana Reyes."),
+    ]
+
+
+def test_pdf_cells_spaced_out_on_one_line_and_label_value_lines_stay_text(tmp_path: Path) -> None:
+    # One run per line (a plain-text export of a table) is not a drawn table: its text is kept as it was.
+    spaced = read(write_pdf(tmp_path / "spaced.pdf", [Title("SOW"), Heading("Fees"), SERVICE_LEVELS]))
+    assert [b.kind for b in spaced.blocks] == ["prose"]
+    assert "S-1 Member ID cards" in spaced.blocks[0].text
+    # A label and its value drawn apart on one line, then prose: no table, nothing lost or reordered.
+    pairs = Grid([["Client", "Acme Ltd"]])
+    form = [Title("SOW"), Heading("Parties"), pairs, Para("Acme Ltd buys print and mail services from us.")]
+    parsed = read(write_pdf(tmp_path / "form.pdf", form, tables=True))
+    assert [b.kind for b in parsed.blocks] == ["prose"]
+    assert parsed.blocks[0].text == "Client Acme Ltd Acme Ltd buys print and mail services from us."
+
+
 def test_pdf_encrypted_with_a_password_is_rejected(tmp_path: Path) -> None:
     path = write_encrypted_pdf(tmp_path / "locked.pdf", SOW_PDF)
     assert reason_for(path) == "encrypted/password-protected"

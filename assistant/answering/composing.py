@@ -26,6 +26,8 @@ _REPLY = re.compile(_VERDICT + r"\b[.,:;!]")  # a sentence opening with its verd
 # "No." / "Yes:" opening a sentence that goes on ("No. Every job is printed in our plants."); not
 # "No. 5" (a number) and not "Yes, where ..." (the rest would be a fragment).
 _OPENING_VERDICT = re.compile("^" + _VERDICT + r"[.:!]\s+(?=[A-Z])")
+# A name set solid with its number ("T+2", "P1", "Tier-3"): the number is the value the name carries.
+_NUMBERED_NAME = re.compile(r"(?<![\w+-])([A-Za-z]{1,5}[+-]?)(\d{1,3})(?![\w.,:%-]*\d)")
 
 
 @dataclass(frozen=True)
@@ -299,12 +301,65 @@ def _fresh(
         if not newer:
             continue
         similar = embed([s.text for s in mine]) @ embed([n.text for n in newer]).T
-        for s, row in zip(mine, similar, strict=True):
-            if float(row.max()) >= same_statement:
+        matches = _same_subjects(mine, newer, embed, same_statement)
+        renumbered = _renumbered(mine, newer)
+        for s, row, match, other in zip(mine, similar, matches, renumbered, strict=True):
+            match = match or other
+            if float(row.max()) >= same_statement or match is not None:
                 dropped.add(id(s))
                 superseded.setdefault(source, None)
-                replaced.setdefault(_key(newer[int(row.argmax())]), []).append(s)
+                replaced.setdefault(_key(match or newer[int(row.argmax())]), []).append(s)
     return [s for s in candidates if id(s) not in dropped], list(superseded), replaced
+
+
+def _same_subjects(
+    old: list[Sentence], newer: list[Sentence], embed: Callable[[list[str]], np.ndarray], same: float
+) -> list[Sentence | None]:
+    """For each older table row, the newer row about the same thing (its subject cell saying the same,
+    whatever the values say), or None: "Standard transactional mail: within 2 business days" gives way to
+    "MailWorks standard transactional mail: the next business day" though the two rows read apart."""
+    old_subjects = [row_subject(s) for s in old]
+    new_rows = [(n, subject) for n in newer if (subject := row_subject(n))]
+    out: list[Sentence | None] = [None] * len(old)
+    asked = [(i, subject) for i, subject in enumerate(old_subjects) if subject]
+    if not asked or not new_rows:
+        return out
+    similar = embed([subject for _, subject in asked]) @ embed([subject for _, subject in new_rows]).T
+    for (i, _), row in zip(asked, similar, strict=True):
+        if float(row.max()) >= same:
+            out[i] = new_rows[int(row.argmax())][0]
+    return out
+
+
+def _renumbered(old: list[Sentence], newer: list[Sentence]) -> list[Sentence | None]:
+    """For each older sentence, a newer one giving one of its numbered names another number (the one
+    number the newer text gives that name), or None: "the window is called T+2" gives way to "the next
+    business day (T+1)". A name numbered several ways ("S-1" ... "S-6") is a list, not a value."""
+    numbers: dict[str, tuple[set[str], Sentence]] = {}
+    for n in newer:
+        for name, number in _NUMBERED_NAME.findall(n.text):
+            numbers.setdefault(name, (set(), n))[0].add(number)
+    out: list[Sentence | None] = []
+    for s in old:
+        found = [(name, n) for name, n in _NUMBERED_NAME.findall(s.text) if name in numbers]
+        other = next((numbers[name][1] for name, n in found if _renumbers(numbers[name][0], n)), None)
+        out.append(other)
+    return out
+
+
+def _renumbers(newer_numbers: set[str], number: str) -> bool:
+    return len(newer_numbers) == 1 and number not in newer_numbers
+
+
+def row_subject(sentence: Sentence) -> str | None:
+    """What a table row is about: its first cell in words (not a code or a number), None for prose."""
+    if sentence.chunk.chunk.kind != "table" or " | " not in sentence.text:
+        return None
+    for cell in sentence.text.split(" | "):
+        value = cell.split(": ", 1)[1] if ": " in cell else cell
+        if sum(ch.isalpha() for ch in value) >= 3 and not any(ch.isdigit() for ch in value):
+            return value.strip()
+    return None
 
 
 def _repeats(a: Sentence, b: Sentence, overlap: float) -> bool:

@@ -9,8 +9,10 @@ unpunctuated numbered or Title Case lines.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PageObject, PasswordType, PdfReader
@@ -19,7 +21,7 @@ from assistant.errors import DocumentError
 from assistant.models import Block, ParsedDocument
 
 from ..limits import DEFAULT_LIMITS, IngestLimits
-from .blocks import HeadingTrail, clean_inline, prose_block
+from .blocks import HeadingTrail, clean_inline, prose_block, render_table, table_blocks
 from .guards import parser_errors, read_bytes
 
 MAX_HEADING_CHARS = 60
@@ -34,6 +36,10 @@ _DIGITS = re.compile(r"\d+")
 EDGE_LINES = 2  # lines at the top and at the bottom of a page searched for running headers/footers
 _JUNK_TITLES = ("untitled", "microsoft word - ", "microsoft powerpoint - ")
 HEADING_SIZE_RATIO = 1.08  # type this much larger than the body's (by characters set) marks a heading
+TABLE_ROW = "\ue000"  # marks a line that is a table row (a private-use character, not whitespace)
+BASELINE_SLACK = 0.5  # points between baselines still read as one line
+MAX_HEADER_CELL_CHARS = 48
+ROW_GAP_RATIO = 1.4  # a row further below the one before than this many header-to-row steps: not the table
 _NO_SPACE = re.compile(r"\s+")
 
 
@@ -63,32 +69,35 @@ class _TypeSizes:
         self._page = 0
 
     def read_page(self, page: PageObject) -> str:
+        """The page's text, each table found on it (see `_tables`) as row lines marked with TABLE_ROW."""
         self._page += 1
-        runs: list[tuple[str, float, float]] = []  # text, size, baseline
+        runs: list[_Run] = []  # every piece of text the extraction wrote, in the order it wrote them
 
         def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
-            if text:
-                matrix = _multiply(tm, cm)
-                runs.append((text, round(abs(size * (matrix[3] or matrix[0] or 1.0)), 1), matrix[5]))
+            matrix = _multiply(tm, cm)
+            scaled = round(abs(size * (matrix[3] or matrix[0] or 1.0)), 1)
+            runs.append(_Run(text, matrix[4], matrix[5], scaled))
 
-        text = page.extract_text(visitor_text=visit) or ""
+        page.extract_text(visitor_text=visit)
         line, line_size, baseline = "", 0.0, None
-        for run, size, y in runs:
-            pieces = run.split("\n")
-            if baseline is not None and abs(y - baseline) > 1.0 and line.strip():
+        for run in runs:
+            if not run.text:
+                continue
+            pieces = run.text.split("\n")
+            if baseline is not None and abs(run.y - baseline) > 1.0 and line.strip():
                 self._close(line, line_size)
                 line, line_size = "", 0.0
-            baseline = y
+            baseline = run.y
             for n, piece in enumerate(pieces):
                 if n:
                     self._close(line, line_size)
                     line, line_size = "", 0.0
                 if piece.strip():
                     line += piece
-                    line_size = min(line_size, size) if line_size else size
-                    self._chars_at[size] += len(piece.strip())
+                    line_size = min(line_size, run.size) if line_size else run.size
+                    self._chars_at[run.size] += len(piece.strip())
         self._close(line, line_size)
-        return text
+        return _with_tables(runs)
 
     def _close(self, line: str, size: float) -> None:
         key = _NO_SPACE.sub("", line)
@@ -107,6 +116,134 @@ class _TypeSizes:
             return None
         rank = {s: n for n, s in enumerate(larger, start=1)}
         return [rank.get(s) if s else None for s in sizes]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A piece of text as the extraction wrote it: where it starts and the size it is set in."""
+
+    text: str
+    x: float
+    y: float  # the baseline; larger is higher on the page
+    size: float
+
+
+@dataclass
+class _Row:
+    cells: list[list[str]]  # the text of each column, line by line
+    top: float
+    bottom: float
+    last: int  # index (into the shown runs) of its last run
+
+
+def _with_tables(runs: list[_Run]) -> str:
+    """The page text the runs make, with each table replaced by its rows, one marked line each."""
+    tables = _tables(runs)
+    out: list[str] = []
+    start = 0
+    for first, end, rows in tables:
+        out += [run.text for run in runs[start:first]]
+        out.append("\n" + "\n".join(TABLE_ROW + row for row in rows) + "\n")
+        start = end
+    out += [run.text for run in runs[start:]]
+    return "".join(out)
+
+
+def _tables(runs: list[_Run]) -> list[tuple[int, int, list[str]]]:
+    """(first run, run after the last, rendered rows) of each table among the runs.
+
+    A table starts at a header line: two or more short runs on one baseline, each clear of the next.
+    Its columns start where the header's cells do. A row starts where the text goes back to an earlier
+    column (a table is drawn cell by cell, row by row); a cell set over several lines stays one cell,
+    wherever it sits in the row. The table ends at text left of the first column, at larger type, or
+    at a row that starts further below the row before than the header sits above the first row.
+    """
+    shown = [i for i, run in enumerate(runs) if run.text.strip()]
+    found: list[tuple[int, int, list[str]]] = []
+    k = 0
+    while k < len(shown):
+        table = _table_at([runs[i] for i in shown], k)
+        if table is None:
+            k += 1
+            continue
+        end, rows = table
+        found.append((shown[k], shown[end - 1] + 1, rows))
+        k = end
+    return found
+
+
+def _table_at(shown: list[_Run], k: int) -> tuple[int, list[str]] | None:
+    """The table whose header line starts at shown[k]: (index after its last run, rendered rows)."""
+    first = shown[k]
+    if k and abs(shown[k - 1].y - first.y) <= BASELINE_SLACK:
+        return None  # not the start of a line
+    header = [first]
+    while k + len(header) < len(shown) and abs(shown[k + len(header)].y - first.y) <= BASELINE_SLACK:
+        header.append(shown[k + len(header)])
+    if not _is_header_line(header):
+        return None
+    columns = [run.x for run in header]
+    slack = first.size * 0.5
+    labels = [[run.text.strip()] for run in header]
+    rows: list[_Row] = []
+    previous_column = len(columns)
+    for j in range(k + len(header), len(shown)):
+        run = shown[j]
+        text = run.text.strip()
+        if "\n" in text or run.x < columns[0] - slack or run.y >= first.y - BASELINE_SLACK:
+            break
+        if run.size > first.size * HEADING_SIZE_RATIO:
+            break
+        column = max(c for c, x in enumerate(columns) if x <= run.x + slack)
+        if not rows and column:
+            labels[column].append(text)  # a header set over two lines
+            continue
+        if column < previous_column or not rows:
+            rows.append(_Row([[] for _ in columns], run.y, run.y, j))
+        row = rows[-1]
+        row.cells[column].append(text)
+        row.top, row.bottom, row.last = max(row.top, run.y), min(row.bottom, run.y), j
+        previous_column = column
+    kept = _rows_in_sequence(first.y, rows, first.size)
+    if not kept or sum(1 for row in kept if sum(1 for c in row.cells if c) >= 2) * 2 < len(kept):
+        return None  # a label and a value, then prose: no table
+    header_cells = [" ".join(parts) for parts in labels]
+    body = [[" ".join(parts) if parts else None for parts in row.cells] for row in kept]
+    return kept[-1].last + 1, render_table(header_cells, body)
+
+
+def _is_header_line(header: list[_Run]) -> bool:
+    """Two or more short cells on one line, each clear of the next by more than a word space."""
+    if len(header) < 2:
+        return False
+    for run, after in itertools.pairwise(header):
+        if after.x - run.x < _width(run) + run.size:
+            return False
+    return all(
+        len(text) <= MAX_HEADER_CELL_CHARS and len(text.split()) <= 6 and text[-1] not in ".;:,"
+        for text in (run.text.strip() for run in header)
+    )
+
+
+def _width(run: _Run) -> float:
+    """About how wide a run is set: half its type size per character (narrower than most text faces)."""
+    return len(run.text.strip()) * run.size * 0.5
+
+
+def _rows_in_sequence(header_y: float, rows: list[_Row], size: float) -> list[_Row]:
+    """The rows up to the first that starts further below the row before than the first row starts
+    below the header (with room for rounding): past it is text after the table."""
+    if not rows:
+        return []
+    step = header_y - rows[0].top
+    if not 0 < step <= size * 3:
+        return []
+    kept = [rows[0]]
+    for row in rows[1:]:
+        if kept[-1].bottom - row.top > step * ROW_GAP_RATIO:
+            break
+        kept.append(row)
+    return kept
 
 
 def _multiply(a: list[float], b: list[float]) -> list[float]:
@@ -219,8 +356,9 @@ class _PdfLayout:
         self.trail = HeadingTrail()
         self.blocks: list[Block] = []
         self.numbering: list[int] | None = None
-        self.previous = "start"  # what the last line was: start, numbered, unnumbered (heading) or body
+        self.previous = "start"  # the last line: start, numbered, unnumbered (heading), body or table
         self.body: list[str] = []
+        self.rows: list[str] = []  # the table rows read since the last heading or paragraph
         self.body_page = 0
 
     def read(self) -> list[Block]:
@@ -234,6 +372,13 @@ class _PdfLayout:
             start = 1
         for index in range(start, len(self.lines)):
             page, line = self.lines[index]
+            if line.startswith(TABLE_ROW):
+                if self.body or page != self.body_page:
+                    self._flush()
+                    self.body_page = page
+                self.rows.append(line.removeprefix(TABLE_ROW))
+                self.previous = "table"
+                continue
             level = self._heading_level(index)
             if level is not None and self._repeats_title(index):
                 continue  # the title set over several lines at the top of the first page
@@ -245,7 +390,7 @@ class _PdfLayout:
                 self.trail.enter(level, line)
                 self.previous = "numbered" if _numbering(line) else "unnumbered"
                 continue
-            if page != self.body_page:
+            if page != self.body_page or self.rows:
                 self._flush()
                 self.body_page = page
             self.body.append(line)
@@ -272,8 +417,8 @@ class _PdfLayout:
             return None
         previous = self.lines[index - 1][1] if index else ""
         # After body text, a heading needs the text before it finished: a sentence or a list item.
-        after_finished_text = self.previous == "body" and (
-            previous[-1] in ".!?" or bool(_LIST_MARKER.match(previous))
+        after_finished_text = self.previous == "table" or (
+            self.previous == "body" and (previous[-1] in ".!?" or bool(_LIST_MARKER.match(previous)))
         )
         number = _numbering(line)
         if number is not None:
@@ -291,6 +436,9 @@ class _PdfLayout:
         return None
 
     def _flush(self) -> None:
+        if self.rows:
+            self.blocks += table_blocks(self.rows, self.trail.path, page=self.body_page)
+            self.rows = []
         if not self.body:
             return
         text = self.body[0]
