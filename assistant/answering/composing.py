@@ -303,8 +303,8 @@ def _fresh(
         similar = embed([s.text for s in mine]) @ embed([n.text for n in newer]).T
         matches = _same_subjects(mine, newer, embed, same_statement)
         renumbered = _renumbered(mine, newer)
-        for s, row, match, other in zip(mine, similar, matches, renumbered, strict=True):
-            match = match or other
+        for s, row, same_subject, renumbering in zip(mine, similar, matches, renumbered, strict=True):
+            match = same_subject or renumbering
             if float(row.max()) >= same_statement or match is not None:
                 dropped.add(id(s))
                 superseded.setdefault(source, None)
@@ -318,10 +318,9 @@ def _same_subjects(
     """For each older table row, the newer row about the same thing (its subject cell saying the same,
     whatever the values say), or None: "Standard transactional mail: within 2 business days" gives way to
     "MailWorks standard transactional mail: the next business day" though the two rows read apart."""
-    old_subjects = [row_subject(s) for s in old]
     new_rows = [(n, subject) for n in newer if (subject := row_subject(n))]
     out: list[Sentence | None] = [None] * len(old)
-    asked = [(i, subject) for i, subject in enumerate(old_subjects) if subject]
+    asked = [(i, subject) for i, s in enumerate(old) if (subject := row_subject(s))]
     if not asked or not new_rows:
         return out
     similar = embed([subject for _, subject in asked]) @ embed([subject for _, subject in new_rows]).T
@@ -353,13 +352,22 @@ def _renumbers(newer_numbers: set[str], number: str) -> bool:
 
 def row_subject(sentence: Sentence) -> str | None:
     """What a table row is about: its first cell in words (not a code or a number), None for prose."""
+    cells = _row_cells(sentence)
+    for value in _cell_values(cells or []):
+        if sum(ch.isalpha() for ch in value) >= 3 and not any(ch.isdigit() for ch in value):
+            return value
+    return None
+
+
+def _row_cells(sentence: Sentence) -> list[str] | None:
+    """A table row's cells ("Label: value" or a bare value), None for any other sentence."""
     if sentence.chunk.chunk.kind != "table" or " | " not in sentence.text:
         return None
-    for cell in sentence.text.split(" | "):
-        value = cell.split(": ", 1)[1] if ": " in cell else cell
-        if sum(ch.isalpha() for ch in value) >= 3 and not any(ch.isdigit() for ch in value):
-            return value.strip()
-    return None
+    return [c.strip() for c in sentence.text.split(" | ")]
+
+
+def _cell_values(cells: list[str]) -> list[str]:
+    return [c.split(": ", 1)[1] if ": " in c else c for c in cells]
 
 
 def _repeats(a: Sentence, b: Sentence, overlap: float) -> bool:
@@ -407,10 +415,10 @@ def readable(sentence: Sentence) -> str:
 
     Only labels are dropped, never values, so every fact of the row is still shown word for word.
     """
-    if sentence.chunk.chunk.kind != "table" or " | " not in sentence.text:
+    cells = _row_cells(sentence)
+    if cells is None:
         return sentence.text
-    cells = [c.strip() for c in sentence.text.split(" | ")]
-    values = [c.split(": ", 1)[1] if ": " in c else c for c in cells]
+    values = _cell_values(cells)
     if len(values) == 2:
         return f"{values[0]}: {values[1]}"
     rest = "; ".join(cells[1:])

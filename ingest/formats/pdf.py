@@ -159,10 +159,11 @@ def _tables(runs: list[_Run]) -> list[tuple[int, int, list[str]]]:
     at a row that starts further below the row before than the header sits above the first row.
     """
     shown = [i for i, run in enumerate(runs) if run.text.strip()]
+    shown_runs = [runs[i] for i in shown]
     found: list[tuple[int, int, list[str]]] = []
     k = 0
     while k < len(shown):
-        table = _table_at([runs[i] for i in shown], k)
+        table = _table_at(shown_runs, k)
         if table is None:
             k += 1
             continue
