@@ -39,7 +39,7 @@ from ingest.metadata import doc_type_for, is_sidecar, load_sidecar, resolve_meta
 log = logging.getLogger(__name__)
 
 # Bump when chunking or indexing changes, so the next ingest re-reads every file instead of skipping it.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 Outcome = Literal["added", "updated", "unchanged", "removed", "failed"]
 IGNORED_AT_ROOT = {"readme.md", "readme.txt", "readme"}

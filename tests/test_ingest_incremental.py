@@ -10,7 +10,9 @@ import pytest
 from assistant.models import Confidentiality, DocType, Request, Status
 from assistant.retrieval.catalog import Catalog
 from assistant.retrieval.embedding import Embedder
+from assistant.retrieval.retriever import Scope
 from assistant.retrieval.store import VersionVectors
+from assistant.settings import Settings
 from assistant.wiring import build_assistant, open_chroma, open_registry, run_ingest
 from ingest.pipeline import IngestReport
 from tests.conftest import KNOWLEDGE, TODAY, make_settings
@@ -206,3 +208,58 @@ def test_new_document_becomes_answerable_after_reingest(tmp_path: Path, embedder
     assert answer.status is Status.ANSWERED
     assert "3 business days" in answer.answer
     assert answer.citations[0].source == "offerings/braille.md"
+
+
+SCHEDULE = """---
+title: Production Schedule
+---
+# Production Schedule
+
+## Standard windows
+
+| Job | Window |
+|---|---|
+| Monthly statements | Mailed within 2 business days of file receipt |
+| Quarterly tax forms | Mailed within 4 business days of file receipt |
+| Welcome kits | Assembled and mailed within 5 business days |
+| Collection letters | Mailed the same business day if received by noon |
+| Proxy materials | Mailed within 3 business days of final proof approval |
+| Braille and large-print notices | Produced within 7 business days |
+"""
+
+
+def live_vectors(settings: Settings) -> VersionVectors:
+    registry = open_registry(settings)
+    return VersionVectors.open(open_chroma(settings), registry.segments(registry.state().live))
+
+
+def test_a_row_of_a_long_table_is_found_by_its_own_meaning(tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "kb"
+    write(root, "offerings/schedule.md", SCHEDULE)
+    ingest(tmp_path, root, embedder)
+    question = "how quickly do you produce braille notices for blind members?"
+    assistant = build_assistant(
+        make_settings(tmp_path / "data", root), clock=lambda: TODAY, embedder=embedder
+    )
+    top = assistant.retriever.retrieve(question, Scope(), k=1).chunks[0]
+    assert top.chunk.kind == "table" and top.chunk.text.count("\n") == 5  # the whole table is the chunk
+
+    # its similarity is the braille row's, read as a one-row table under the same title and section,
+    # well above the six-row chunk's own vector
+    query = embedder.embed_query(question)
+    header = "Production Schedule > Standard windows"  # the title, and the section under the title
+    braille_row = next(line for line in top.chunk.text.split("\n") if "Braille" in line)
+    row_similarity = float(embedder.embed_one(f"{header}\n{braille_row}") @ query)
+    table_similarity = float(embedder.embed_one(f"{header}\n{top.chunk.text}") @ query)
+    assert top.similarity == pytest.approx(row_similarity, abs=1e-4)
+    assert row_similarity > table_similarity + 0.05
+    # and the version holds one vector for the table and one for each of its six rows
+    settings = make_settings(tmp_path / "data", root)
+    vectors = live_vectors(settings)
+    assert vectors.count() == 7
+
+    # a re-read table with fewer rows leaves none of the old row vectors behind
+    write(root, "offerings/schedule.md", SCHEDULE.rsplit("\n| Braille", 1)[0] + "\n")
+    ingest(tmp_path, root, embedder)
+    vectors = live_vectors(settings)
+    assert vectors.count() == 6

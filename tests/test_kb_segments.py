@@ -113,13 +113,16 @@ LEVELS = (Confidentiality.PUBLIC, Confidentiality.INTERNAL, Confidentiality.CONF
 def synthetic_file(number: int, edition: int, rng: np.random.Generator) -> tuple[list[Chunk], np.ndarray]:
     client = "Acme Corp" if number % 7 == 0 else None
     meta = DocumentMeta(title=f"Doc {number}", confidentiality=LEVELS[number % 3], client=client)
-    chunks = [
+    chunks = [  # every fourth chunk a table of three rows: four vectors (its own and one per row)
         Chunk(
             id=f"f{number:03d}-e{edition}-{position}",
             source=f"offerings/doc-{number:03d}.md",
             doc_type=DocType.OFFERING,
             position=position,
-            text=f"document {number} edition {edition} part {position}",
+            text="\n".join(f"Part: {position} | Row: {r}" for r in range(3))
+            if position % 4 == 0
+            else f"document {number} edition {edition} part {position}",
+            kind="table" if position % 4 == 0 else "prose",
             meta=meta,
         )
         for position in range(8)
@@ -139,11 +142,13 @@ def put(builder: VersionBuilder, number: int, edition: int, rng: np.random.Gener
 
 
 def brute_force(truth: Truth, query: np.ndarray, k: int, where: VectorFilter | None) -> list[str]:
-    """The version's top k by numpy over every vector it holds, filter applied first."""
+    """The chunks of the version's top k vectors by numpy over every vector it holds, filter applied
+    first, each chunk once at its best vector."""
     ids: list[str] = []
     vectors: list[np.ndarray] = []
     for chunks, file_vectors in truth.values():
-        for chunk, vector in zip(chunks, file_vectors, strict=True):
+        owners = [c for c in chunks for _ in vector_texts([c], lambda c: c.text)]
+        for chunk, vector in zip(owners, file_vectors, strict=True):
             meta = {
                 "confidentiality": chunk.meta.confidentiality.value,
                 "client_key": client_key(chunk.meta.client),
@@ -152,7 +157,7 @@ def brute_force(truth: Truth, query: np.ndarray, k: int, where: VectorFilter | N
                 ids.append(chunk.id)
                 vectors.append(vector)
     sims = np.stack(vectors) @ query
-    return [ids[i] for i in np.argsort(-sims)[:k]]
+    return list(dict.fromkeys(ids[i] for i in np.argsort(-sims)[:k]))
 
 
 def test_filtered_search_over_a_multi_segment_version_equals_exact_search_over_its_chunks(
@@ -190,7 +195,7 @@ def test_filtered_search_over_a_multi_segment_version_equals_exact_search_over_i
     ]
     for name, expected in history:
         vectors = VersionVectors.open(chroma, registry.segments(name))
-        assert vectors.count() == sum(len(c) for c, _ in expected.values())
+        assert vectors.count() == sum(len(v) for _, v in expected.values())
         catalog = Catalog(registry.paths(name).catalog, readonly=True)
         try:
             for query in rng.standard_normal((4, 384)).astype(np.float32):

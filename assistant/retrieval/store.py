@@ -1,8 +1,9 @@
 """The vector store edge: Chroma collections (embedded or server) holding one vector per chunk.
 
 Only ids, vectors and the few metadata fields used for filtering live here; chunk content lives in the
-version's catalog. This module alone knows the metadata schema and the extra question vector of an
-answer-library row (its id suffix); callers speak in chunks and chunk ids. A knowledge-base version's
+version's catalog. This module alone knows the metadata schema and a chunk's extra vectors (their id
+suffixes): an answer-library row's question alone, and each row of a table chunk with the table's
+heading; callers speak in chunks and chunk ids. A knowledge-base version's
 vectors are a list of segments (collections) minus the chunks it no longer holds (`VersionVectors`).
 Chroma's default embedding function is never used: we always pass vectors.
 """
@@ -25,6 +26,10 @@ from assistant.text import client_key
 log = logging.getLogger(__name__)
 
 _QUESTION_SUFFIX = "#q"  # id suffix of the extra vector for an answer-library row's question
+_ROW_SUFFIX = "#r"  # + the row's index: the extra vector of one row of a table chunk
+# Rows of one table chunk that get a vector of their own (ingest puts at most 15 rows in a chunk; a
+# longer run's further rows are still found through the chunk's own vector).
+MAX_ROW_VECTORS = 16
 COPY_BATCH = 2000
 OVERFETCH = 8  # unfiltered results fetched per wanted result before falling back to a filtered search
 ADD_BATCH = 2000
@@ -33,18 +38,38 @@ Admitted = Callable[[list[str]], set[str]]  # which of these chunk ids pass a re
 
 
 def vector_texts(chunks: list[Chunk], text_of: Callable[[Chunk], str]) -> list[str]:
-    """The texts to embed for these chunks, in the order `VectorCollection.add_chunks` takes vectors
-    (an answer-library row gets a second vector for its question alone)."""
+    """The texts to embed for these chunks, in the order `VectorCollection.add_chunks` takes vectors.
+
+    Besides its own text, an answer-library row gets a vector for its question alone, and each row of a
+    table chunk of several rows gets one for that row read as a one-row chunk (`text_of` adds the same
+    title and section): a question about one row of a long table then meets that row's meaning
+    instead of the average of its neighbours'.
+    """
     texts: list[str] = []
     for c in chunks:
         texts.append(text_of(c))
         if _has_question_vector(c):
             texts.append(c.question or "")
+        texts += [text_of(c.model_copy(update={"text": row})) for row in _vector_rows(c)]
     return texts
 
 
 def _has_question_vector(chunk: Chunk) -> bool:
     return chunk.kind == "qa" and bool(chunk.question)
+
+
+def _vector_rows(chunk: Chunk) -> list[str]:
+    """The rows of a table chunk that get a vector of their own (none for a one-row table)."""
+    if chunk.kind != "table":
+        return []
+    rows = [line for line in chunk.text.split("\n") if line.strip()]
+    return rows[:MAX_ROW_VECTORS] if len(rows) > 1 else []
+
+
+def _chunk_vector_ids(chunk: Chunk) -> list[str]:
+    """The ids of this chunk's vectors, ordered as `vector_texts` orders their texts."""
+    question = [chunk.id + _QUESTION_SUFFIX] if _has_question_vector(chunk) else []
+    return [chunk.id, *question, *(f"{chunk.id}{_ROW_SUFFIX}{i}" for i in range(len(_vector_rows(chunk))))]
 
 
 def _vector_metadata(chunk: Chunk) -> dict[str, str | int]:
@@ -58,11 +83,15 @@ def _vector_metadata(chunk: Chunk) -> dict[str, str | int]:
 
 
 def _chunk_id(vector_id: str) -> str:
-    return vector_id.removesuffix(_QUESTION_SUFFIX)
+    return vector_id.split("#", 1)[0]  # chunk ids are hex digests
+
+
+_EXTRA_SUFFIXES = (_QUESTION_SUFFIX, *(f"{_ROW_SUFFIX}{i}" for i in range(MAX_ROW_VECTORS)))
 
 
 def _vector_ids(chunk_ids: Iterable[str]) -> list[str]:
-    return [v for cid in chunk_ids for v in (cid, cid + _QUESTION_SUFFIX)]
+    """Every id a vector of these chunks can have (to find or delete them knowing only the chunk ids)."""
+    return [cid + suffix for cid in chunk_ids for suffix in ("", *_EXTRA_SUFFIXES)]
 
 
 @dataclass(frozen=True)
@@ -167,11 +196,9 @@ class VectorCollection:
         ids: list[str] = []
         metas: list[dict[str, Any]] = []
         for c in chunks:
-            ids.append(c.id)
-            metas.append(_vector_metadata(c))
-            if _has_question_vector(c):
-                ids.append(c.id + _QUESTION_SUFFIX)
-                metas.append(_vector_metadata(c))
+            own = _chunk_vector_ids(c)
+            ids += own
+            metas += [_vector_metadata(c)] * len(own)
         if len(ids) != len(vectors):
             raise ValueError(f"{len(ids)} vectors expected for {len(chunks)} chunks, got {len(vectors)}")
         self.add(ids, vectors, metas)
@@ -285,15 +312,18 @@ class VersionVectors:
     """
 
     def __init__(self, segments: list[tuple[VectorCollection, frozenset[str]]]) -> None:
-        self._segments = [(col, frozenset(_vector_ids(dead))) for col, dead in segments]
+        # The tombstoned vectors that exist (a chunk has one to 18), so a search asks for just enough more.
+        self._segments = [
+            (col, frozenset(col.present(_vector_ids(dead)) if dead else ())) for col, dead in segments
+        ]
 
     @classmethod
     def open(cls, chroma: ChromaConnection, segments: list[Segment]) -> VersionVectors:
         return cls([(chroma.get(s.collection), s.tombstones) for s in segments])
 
     def count(self) -> int:
-        """Vectors in the version (answer-library rows have two)."""
-        return sum(col.count() - len(col.present(list(dead))) for col, dead in self._segments)
+        """Vectors in the version (answer-library rows and table chunks have more than one)."""
+        return sum(col.count() - len(dead) for col, dead in self._segments)
 
     def query(
         self,
@@ -303,8 +333,8 @@ class VersionVectors:
         admitted: Admitted | None = None,
     ) -> list[tuple[str, float]]:
         """The chunks of the `k` nearest vectors, with cosine similarity, best first (an answer-library
-        row's question vector counts for its chunk). `admitted`, when given, must tell exactly which
-        chunks `where` admits (the catalog's scope of the same request)."""
+        row's question vector and a table row's vector count for their chunk). `admitted`, when given,
+        must tell exactly which chunks `where` admits (the catalog's scope of the same request)."""
         hits: list[tuple[str, float]] = []
         for col, dead in self._segments:
             hits += _live_nearest(col, dead, vector, k, where, admitted)
@@ -326,11 +356,7 @@ class VersionVectors:
     def stored_vectors(self, chunks: list[Chunk]) -> np.ndarray:
         """The vectors the version holds for these chunks, ordered as `vector_texts` orders their texts
         (to build another version from them without embedding again)."""
-        ids = [
-            v
-            for c in chunks
-            for v in ([c.id, c.id + _QUESTION_SUFFIX] if _has_question_vector(c) else [c.id])
-        ]
+        ids = [v for c in chunks for v in _chunk_vector_ids(c)]
         found: dict[str, np.ndarray] = {}
         for col, dead in self._segments:
             found.update(col.vectors([v for v in ids if v not in dead and v not in found]))
@@ -342,7 +368,8 @@ class VersionVectors:
         return np.stack([found[v] for v in ids]) if ids else np.zeros((0, 0), np.float32)
 
     def all_vectors(self, chunk_ids: list[str]) -> ChunkVectors:
-        """Every vector the version holds for these chunks (question vectors included), to score later."""
+        """Every vector the version holds for these chunks (question and row vectors included), to score
+        them later."""
         found: list[tuple[str, np.ndarray]] = []
         for col, dead in self._segments:
             wanted = [v for v in _vector_ids(chunk_ids) if v not in dead]
