@@ -1,10 +1,11 @@
-"""The vector store edge: Chroma collections (embedded or server) holding one vector per chunk.
+"""The vector store edge: Chroma collections (embedded or server) holding the vectors of chunks.
 
 Only ids, vectors and the few metadata fields used for filtering live here; chunk content lives in the
 version's catalog. This module alone knows the metadata schema and a chunk's extra vectors (their id
-suffixes): an answer-library row's question alone, and each row of a table chunk with the table's
-heading; callers speak in chunks and chunk ids. A knowledge-base version's
-vectors are a list of segments (collections) minus the chunks it no longer holds (`VersionVectors`).
+suffixes): an answer-library row's question alone, and each line of a chunk of several lines (a table
+row, a paragraph, a list item) under the chunk's title and section; callers speak in chunks and chunk
+ids. A knowledge-base version's vectors are a list of segments (collections) minus the chunks it no
+longer holds (`VersionVectors`).
 Chroma's default embedding function is never used: we always pass vectors.
 """
 
@@ -26,10 +27,10 @@ from assistant.text import client_key
 log = logging.getLogger(__name__)
 
 _QUESTION_SUFFIX = "#q"  # id suffix of the extra vector for an answer-library row's question
-_ROW_SUFFIX = "#r"  # + the row's index: the extra vector of one row of a table chunk
-# Rows of one table chunk that get a vector of their own (ingest puts at most 15 rows in a chunk; a
-# longer run's further rows are still found through the chunk's own vector).
-MAX_ROW_VECTORS = 16
+_LINE_SUFFIX = "#l"  # + the line's index: the extra vector of one line of a chunk of several lines
+# Lines of one chunk that get a vector of their own (ingest puts at most 15 table rows in a chunk, and
+# prose chunks hold at most 900 characters; further lines are still found through the chunk's vector).
+MAX_LINE_VECTORS = 16
 COPY_BATCH = 2000
 OVERFETCH = 8  # unfiltered results fetched per wanted result before falling back to a filtered search
 ADD_BATCH = 2000
@@ -40,17 +41,18 @@ Admitted = Callable[[list[str]], set[str]]  # which of these chunk ids pass a re
 def vector_texts(chunks: list[Chunk], text_of: Callable[[Chunk], str]) -> list[str]:
     """The texts to embed for these chunks, in the order `VectorCollection.add_chunks` takes vectors.
 
-    Besides its own text, an answer-library row gets a vector for its question alone, and each row of a
-    table chunk of several rows gets one for that row read as a one-row chunk (`text_of` adds the same
-    title and section): a question about one row of a long table then meets that row's meaning
-    instead of the average of its neighbours'.
+    Besides its own text, an answer-library row gets a vector for its question alone, and each line of
+    a chunk of several lines (a table row, a paragraph, a list item) gets one for that line read as a
+    chunk of its own (`text_of` adds the same title and section): a question about one row of a long
+    table, or one paragraph of a section that covers three things, then meets that line's meaning
+    instead of the average of its neighbours'. A chunk's similarity is its best vector's.
     """
     texts: list[str] = []
     for c in chunks:
         texts.append(text_of(c))
         if _has_question_vector(c):
             texts.append(c.question or "")
-        texts += [text_of(c.model_copy(update={"text": row})) for row in _vector_rows(c)]
+        texts += [text_of(c.model_copy(update={"text": line})) for line in _vector_lines(c)]
     return texts
 
 
@@ -58,18 +60,19 @@ def _has_question_vector(chunk: Chunk) -> bool:
     return chunk.kind == "qa" and bool(chunk.question)
 
 
-def _vector_rows(chunk: Chunk) -> list[str]:
-    """The rows of a table chunk that get a vector of their own (none for a one-row table)."""
-    if chunk.kind != "table":
+def _vector_lines(chunk: Chunk) -> list[str]:
+    """The lines of a chunk that get a vector of their own: none for a one-line chunk or a library row."""
+    if chunk.kind == "qa":
         return []
-    rows = [line for line in chunk.text.split("\n") if line.strip()]
-    return rows[:MAX_ROW_VECTORS] if len(rows) > 1 else []
+    lines = [line for line in chunk.text.split("\n") if line.strip()]
+    return lines[:MAX_LINE_VECTORS] if len(lines) > 1 else []
 
 
 def _chunk_vector_ids(chunk: Chunk) -> list[str]:
     """The ids of this chunk's vectors, ordered as `vector_texts` orders their texts."""
     question = [chunk.id + _QUESTION_SUFFIX] if _has_question_vector(chunk) else []
-    return [chunk.id, *question, *(f"{chunk.id}{_ROW_SUFFIX}{i}" for i in range(len(_vector_rows(chunk))))]
+    lines = (f"{chunk.id}{_LINE_SUFFIX}{i}" for i in range(len(_vector_lines(chunk))))
+    return [chunk.id, *question, *lines]
 
 
 def _vector_metadata(chunk: Chunk) -> dict[str, str | int]:
@@ -86,7 +89,7 @@ def _chunk_id(vector_id: str) -> str:
     return vector_id.split("#", 1)[0]  # chunk ids are hex digests
 
 
-_EXTRA_SUFFIXES = (_QUESTION_SUFFIX, *(f"{_ROW_SUFFIX}{i}" for i in range(MAX_ROW_VECTORS)))
+_EXTRA_SUFFIXES = (_QUESTION_SUFFIX, *(f"{_LINE_SUFFIX}{i}" for i in range(MAX_LINE_VECTORS)))
 
 
 def _vector_ids(chunk_ids: Iterable[str]) -> list[str]:
@@ -322,7 +325,7 @@ class VersionVectors:
         return cls([(chroma.get(s.collection), s.tombstones) for s in segments])
 
     def count(self) -> int:
-        """Vectors in the version (answer-library rows and table chunks have more than one)."""
+        """Vectors in the version (answer-library rows and chunks of several lines have more than one)."""
         return sum(col.count() - len(dead) for col, dead in self._segments)
 
     def query(
@@ -333,7 +336,7 @@ class VersionVectors:
         admitted: Admitted | None = None,
     ) -> list[tuple[str, float]]:
         """The chunks of the `k` nearest vectors, with cosine similarity, best first (an answer-library
-        row's question vector and a table row's vector count for their chunk). `admitted`, when given,
+        row's question vector and a line's vector count for their chunk). `admitted`, when given,
         must tell exactly which chunks `where` admits (the catalog's scope of the same request)."""
         hits: list[tuple[str, float]] = []
         for col, dead in self._segments:
@@ -368,7 +371,7 @@ class VersionVectors:
         return np.stack([found[v] for v in ids]) if ids else np.zeros((0, 0), np.float32)
 
     def all_vectors(self, chunk_ids: list[str]) -> ChunkVectors:
-        """Every vector the version holds for these chunks (question and row vectors included), to score
+        """Every vector the version holds for these chunks (question and line vectors included), to score
         them later."""
         found: list[tuple[str, np.ndarray]] = []
         for col, dead in self._segments:
