@@ -1,4 +1,8 @@
-"""Knowledge bases at scale: the demo version plus synthetic chunks (random vectors, synthetic text)."""
+"""Knowledge bases at scale: the demo version plus synthetic chunks (random vectors, synthetic text).
+
+Synthetic chunks are written in as many lines as the demo's chunks are (drawn from the demo's own
+counts), so a scale point holds as many vectors per chunk as a real knowledge base: every line of a chunk
+of several lines has a vector of its own."""
 
 from __future__ import annotations
 
@@ -23,6 +27,16 @@ CHUNKS_PER_FILE = 200
 WORDS_PER_CHUNK = (60, 140)
 _WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _LEVELS = (Confidentiality.PUBLIC, Confidentiality.INTERNAL, Confidentiality.CONFIDENTIAL)
+
+
+@dataclass(frozen=True)
+class SyntheticText:
+    """What synthetic chunks are drawn from: the demo's words with their frequencies, and the number of
+    lines of each of the demo's chunks (answer-library rows aside: synthetic chunks are prose)."""
+
+    words: list[str]
+    weights: np.ndarray
+    lines: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -67,8 +81,8 @@ def scaled_kb(demo: Settings, size: int, data_dir: Path, url: str | None = None,
                 )
                 bodies = [keyword_text(c) for c in chunks]
                 builder.put_file(record, chunks, demo_vectors.stored_vectors(chunks), bodies)
-            words, weights = vocabulary(demo_catalog)
-            add_synthetic(builder, max(0, size - demo_catalog.chunk_count()), words, weights, rng, stamp)
+            text = vocabulary(demo_catalog)
+            add_synthetic(builder, max(0, size - demo_catalog.chunk_count()), text, rng, stamp)
             version = builder.finish(
                 built_at=stamp, source_root="(synthetic)", stage=False, index_format=INDEX_FORMAT
             )
@@ -103,15 +117,14 @@ def reusable_scaled_kb(demo: Settings, size: int, data_dir: Path, url: str | Non
 def add_synthetic(
     builder: VersionBuilder,
     extra: int,
-    words: list[str],
-    weights: np.ndarray,
+    text: SyntheticText,
     rng: np.random.Generator,
     stamp: str,
     first: int = 0,
 ) -> None:
     """Put `extra` synthetic chunks (files of CHUNKS_PER_FILE, random unit vectors) into a version."""
     for number, start in enumerate(range(0, extra, CHUNKS_PER_FILE), start=first):
-        chunks = synthetic_file(number, min(CHUNKS_PER_FILE, extra - start), words, weights, rng)
+        chunks = synthetic_file(number, min(CHUNKS_PER_FILE, extra - start), text, rng)
         record = FileRecord(
             chunks[0].source,
             f"synthetic-{number}",
@@ -125,36 +138,40 @@ def add_synthetic(
         builder.put_file(record, chunks, vectors, [c.text for c in chunks])
 
 
-def vocabulary(catalog: Catalog) -> tuple[list[str], np.ndarray]:
-    """The demo's words and their frequencies, so synthetic text hits the keyword index like real text."""
+def vocabulary(catalog: Catalog) -> SyntheticText:
+    """The demo's words and their frequencies, so synthetic text hits the keyword index like real text,
+    and its chunks' line counts, so synthetic chunks have as many vectors as real ones."""
     counts: collections.Counter[str] = collections.Counter()
+    lines: list[int] = []
     for chunk in catalog.chunks(catalog.chunk_ids_of(catalog.files())).values():
         counts.update(_WORD.findall(chunk.text.lower()))
+        if chunk.kind != "qa":
+            lines.append(sum(1 for line in chunk.text.split("\n") if line.strip()))
     words = sorted(counts)
     weights = np.array([counts[w] for w in words], dtype=np.float64)
-    return words, weights / weights.sum()
+    return SyntheticText(words, weights / weights.sum(), np.array(lines or [1]))
 
 
-def synthetic_file(
-    number: int, count: int, words: list[str], weights: np.ndarray, rng: np.random.Generator
-) -> list[Chunk]:
+def synthetic_file(number: int, count: int, text: SyntheticText, rng: np.random.Generator) -> list[Chunk]:
     """`count` chunks of one synthetic document with text drawn from the vocabulary."""
     meta = DocumentMeta(title=f"Synthetic document {number:05d}", confidentiality=_LEVELS[number % 3])
     source = f"synthetic/doc-{number:05d}.md"
     lengths = rng.integers(*WORDS_PER_CHUNK, size=count)
-    picks = rng.choice(len(words), size=int(lengths.sum()), p=weights)
+    line_counts = rng.choice(text.lines, size=count)
+    picks = rng.choice(len(text.words), size=int(lengths.sum()), p=text.weights)
     chunks = []
     offset = 0
-    for position, length in enumerate(lengths):
-        text = " ".join(words[i] for i in picks[offset : offset + length])
+    for position, (length, line_count) in enumerate(zip(lengths, line_counts, strict=True)):
+        drawn = [text.words[i] for i in picks[offset : offset + length]]
         offset += int(length)
+        lines = [" ".join(part) for part in np.array_split(np.array(drawn), min(int(line_count), len(drawn)))]
         chunks.append(
             Chunk(
                 id=f"syn-{number:05d}-{position:04d}",
                 source=source,
                 doc_type=DocType.OTHER,
                 position=position,
-                text=text,
+                text="\n".join(lines),
                 heading_path="Synthetic section",
                 meta=meta,
             )

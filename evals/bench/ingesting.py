@@ -76,8 +76,9 @@ def bench_ingest(result: BenchResult, settings: Settings, work: Path, rounds: in
     )
     result.note(
         "ingest",
-        f"Full ingest of {knowledge} ({chunks} chunks, {first['vectors']} vectors: answer-library rows "
-        "get a second vector for their question) into a fresh temporary data dir (embedded Chroma), in a "
+        f"Full ingest of {knowledge} ({chunks} chunks, {first['vectors']} vectors: a chunk of several lines "
+        "also gets one per line, an answer-library row one for its question) into a fresh temporary data "
+        "dir (embedded Chroma), in a "
         "process of its own with the model already loaded and warmed, so the model load "
         f"({got['model_load_s']:.1f} s) is not counted. Best of {len(runs)} round(s); each round runs the "
         "pipeline, then raw encode of the same texts (the reference), then a re-ingest of the unchanged "

@@ -50,11 +50,13 @@ def bench_latency(
     )
     result.note(
         "retrieval",
-        "Scale points are synthetic: the demo version plus chunks up to the size, each with a random "
-        "unit vector (384-d) and a catalog row of text drawn from the demo's word frequencies (so the "
-        "keyword index does real work), confidentiality cycling public/internal/confidential, built as one "
-        "version through the production VersionBuilder (the demo's own vectors copied, not re-embedded). "
-        "The server is `chroma run` on an ephemeral 127.0.0.1 port, built the same way over HTTP.",
+        "Scale points are synthetic: the demo version plus chunks up to the size, with text drawn from the "
+        "demo's word frequencies (so the keyword index does real work) in as many lines as the demo's "
+        "chunks have, and a random unit vector (384-d) for each chunk and each of its lines (as many "
+        "vectors per chunk as a real knowledge base), confidentiality cycling public/internal/confidential, "
+        "built as one version through the production VersionBuilder (the demo's own vectors copied, not "
+        "re-embedded). The server is `chroma run` on an ephemeral 127.0.0.1 port, built the same way over "
+        "HTTP.",
     )
     points: list[Point] = []
     with ExitStack() as stack:
