@@ -164,3 +164,19 @@ def test_an_older_sentence_gives_way_where_the_newer_text_numbers_its_name_diffe
     )
     old_item = "S-3 covers welcome kits, mailed within 5 business days."
     assert old_item in shown_after_freshness(part_of(OLD_SHEET, old_item), listed, question, embedder)
+
+
+def test_the_evidence_is_the_best_similarity_among_the_sentences_shown(embedder: Embedder) -> None:
+    question = "How fast are statements mailed after the file arrives?"
+    worded = "Statements, files and mail arrive at the plant by truck."  # the question's words
+    meant = "We post every bill within one business day of receiving its data."  # its meaning
+    vector = embedder.embed_one(question)
+    # A strong keyword weight makes the sentence with the question's words the anchor ...
+    how = Selecting(limit=2, section_margin=1.0, other_margin=1.0, list_items=0, keyword_weight=1.0)
+    selection = select_sentences(question, vector, [scored(f"{worded} {meant}")], embedder.embed_cached, how)
+    assert selection.anchor is not None and selection.anchor.text == worded
+    assert [s.text for s in selection.sentences] == [worded, meant]
+    # ... but the evidence is how well the closer of the two shown sentences matches (read in its section)
+    similarity = {t: float(embedder.embed_one(f"Answer library: {t}") @ vector) for t in (worded, meant)}
+    assert similarity[meant] > similarity[worded]
+    assert abs(selection.best_similarity - similarity[meant]) < 1e-4

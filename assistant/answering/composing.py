@@ -105,7 +105,7 @@ def sentence_context(sentence: Sentence) -> str:
 @dataclass(frozen=True)
 class Selection:
     sentences: list[Sentence]
-    best_similarity: float  # how well the best single sentence matches the question: the evidence
+    best_similarity: float  # how well the best sentence shown matches the question: the evidence
     anchor: Sentence | None = None  # the best sentence; the answer is built around its section
     superseded: tuple[str, ...] = ()  # older sources whose statements gave way to a newer document
 
@@ -183,9 +183,12 @@ def select_sentences(
     # then the other chunks by rank.
     rank_of = {id(c): n for n, c in enumerate(support)}
     picked.sort(key=lambda s: (s.chunk.chunk.id != anchor.chunk.chunk.id, rank_of[id(s.chunk)], s.order))
+    # The evidence is the best similarity among the sentences shown: the anchor leads on its score, which
+    # adds keyword and value bonuses, so a sentence it brings along may match the question better.
+    similarity = {_key(c): sims[i] for i, c in enumerate(candidates)}
     return Selection(
         picked,
-        float(sims[ranked[0]]),
+        max(float(similarity[_key(s)]) for s in [anchor, *picked]),
         anchor=anchor,
         superseded=tuple(superseded),
     )
