@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answering.access import scope_for
 from assistant.answering.core import Assistant
 from assistant.models import NoteKind, Request, Status
 from assistant.retrieval.embedding import Embedder
@@ -69,3 +70,24 @@ def test_the_newer_statement_answers_where_the_older_one_would_have(kb: Assistan
     assert "2 business days" not in answer.shown_text()
     assert answer.citations[0].source == NEW, "the replacing statement is the best-ranked one"
     assert any(n.kind is NoteKind.SUPERSEDED for n in answer.notes)
+
+
+def test_the_replacing_chunk_ranks_ahead_of_the_statement_it_replaced(kb: Assistant) -> None:
+    # The older sentence is worded like the question, so retrieval ranks it first; once the newer
+    # document's statement has replaced it, the ranking the answer reports puts the current one first.
+    question = "Within how many business days after you receive the print file do envelopes go out?"
+    ranked = kb.retriever.retrieve(question, scope_for(Request(question=question)), 8).chunks
+    sources = [s.chunk.source for s in ranked]
+    assert sources.index(OLD) < sources.index(NEW), "precondition: retrieval alone ranks the older first"
+    answer = kb.ask(Request(question=question))
+    order = [s.chunk.source for s in answer.retrieved]
+    assert order.index(NEW) < order.index(OLD)
+    replaced = next(
+        s for s in answer.retrieved if s.chunk.source == OLD and "2 business days" in s.chunk.text
+    )
+    current = next(
+        s for s in answer.retrieved if s.chunk.source == NEW and "next business day" in s.chunk.text
+    )
+    assert answer.retrieved.index(replaced) == answer.retrieved.index(current) + 1
+    others = [s.chunk.id for s in answer.retrieved if s not in (replaced, current)]
+    assert others == [s.chunk.id for s in ranked if s.chunk.id in others], "everything else keeps its rank"

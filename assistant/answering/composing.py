@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -108,6 +108,8 @@ class Selection:
     best_similarity: float  # how well the best sentence shown matches the question: the evidence
     anchor: Sentence | None = None  # the best sentence; the answer is built around its section
     superseded: tuple[str, ...] = ()  # older sources whose statements gave way to a newer document
+    # chunk id of an older chunk whose statements gave way -> the newer chunk that states them now
+    given_way: dict[str, ScoredChunk] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,9 @@ def select_sentences(
     give way to the newer document.
     """
     everything = [s for chunk in support for s in split_sentences(chunk)]
-    candidates, superseded, replaced = _fresh(everything, newer_than or {}, embed, how.same_statement)
+    candidates, superseded, replaced, given_way = _fresh(
+        everything, newer_than or {}, embed, how.same_statement
+    )
     if not candidates:
         return Selection([], 0.0)
     # Every sentence is scored once, the superseded ones too: a newer statement takes their score.
@@ -191,6 +195,7 @@ def select_sentences(
         max(float(similarity[_key(s)]) for s in [anchor, *picked]),
         anchor=anchor,
         superseded=tuple(superseded),
+        given_way=given_way,
     )
 
 
@@ -287,17 +292,19 @@ def _fresh(
     newer_than: dict[str, list[ScoredChunk]],
     embed: Callable[[list[str]], np.ndarray],
     same_statement: float,
-) -> tuple[list[Sentence], list[str], dict[tuple[str, int], list[Sentence]]]:
+) -> tuple[list[Sentence], list[str], dict[tuple[str, int], list[Sentence]], dict[str, ScoredChunk]]:
     """Drop the sentences of superseded documents that their successor states again (in any words).
 
-    Also returns which older sentences each newer sentence replaces (keyed by chunk id and position).
+    Also returns which older sentences each newer sentence replaces (keyed by chunk id and position),
+    and for each older chunk that lost a sentence, the newer chunk of the first one's replacement.
     """
     old = [s for s in candidates if s.chunk.chunk.source in newer_than]
     if not old:
-        return candidates, [], {}
+        return candidates, [], {}, {}
     dropped: set[int] = set()
     superseded: dict[str, None] = {}
     replaced: dict[tuple[str, int], list[Sentence]] = {}
+    given_way: dict[str, ScoredChunk] = {}
     for source in dict.fromkeys(s.chunk.chunk.source for s in old):
         newer = [n for chunk in newer_than[source] for n in split_sentences(chunk)]
         mine = [s for s in old if s.chunk.chunk.source == source]
@@ -311,8 +318,10 @@ def _fresh(
             if float(row.max()) >= same_statement or match is not None:
                 dropped.add(id(s))
                 superseded.setdefault(source, None)
-                replaced.setdefault(_key(match or newer[int(row.argmax())]), []).append(s)
-    return [s for s in candidates if id(s) not in dropped], list(superseded), replaced
+                newest = match or newer[int(row.argmax())]
+                replaced.setdefault(_key(newest), []).append(s)
+                given_way.setdefault(s.chunk.chunk.id, newest.chunk)
+    return [s for s in candidates if id(s) not in dropped], list(superseded), replaced, given_way
 
 
 def _same_subjects(

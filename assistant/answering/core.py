@@ -260,7 +260,9 @@ class Assistant:
         result.status = Status.ANSWERED
         result.composition = composition
         result.support = support
-        result.visible = visible + [s for s in support if s not in visible]
+        result.visible = current_first(
+            visible + [s for s in support if s not in visible], selection.given_way
+        )
         wants = value_asked(part.text)
         shown = [s.text for s in sentences] + ([approved.chunk.text] if approved else [])
         answers_kind = wants is None or any(wants.search(t) for t in shown)
@@ -471,3 +473,18 @@ def retrieval_query(request: Request) -> str:
     if previous and (_FOLLOW_UP.search(request.question) or len(request.question.split()) <= 5):
         return f"{previous[-1]} {request.question}"
     return request.question
+
+
+def current_first(chunks: list[ScoredChunk], given_way: dict[str, ScoredChunk]) -> list[ScoredChunk]:
+    """Rank order with each older chunk whose statements gave way placed right after the newer chunk
+    that states them now (brought in at the older chunk's place when retrieval ranked it lower or not
+    at all): what is current comes before what it replaced, and everything else keeps its rank."""
+    out: list[ScoredChunk] = []
+    placed: set[str] = set()
+    for s in chunks:
+        newer = given_way.get(s.chunk.id)
+        for c in (newer, s):
+            if c is not None and c.chunk.id not in placed:
+                out.append(c)
+                placed.add(c.chunk.id)
+    return out
