@@ -56,6 +56,7 @@ class Tuning:
     # even outside the anchor's section, and a negated anchor this on topic opens the answer "No:".
     on_topic_overlap: float = 0.5
     repeat_overlap: float = 0.8  # word overlap (Jaccard) at which two sentences say the same thing
+    restates: float = 0.8  # ... or similarity at which one restates the other (when it adds no number)
 
     # ---- a model's reply ------------------------------------------------------------------------
     grounded_share: float = 0.6  # share of a reply sentence's content words found in what it cites

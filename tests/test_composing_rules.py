@@ -8,6 +8,7 @@ from assistant.answering.composing import (
     Composition,
     Selecting,
     Sentence,
+    render_cited,
     render_prose,
     select_sentences,
     split_sentences,
@@ -180,3 +181,43 @@ def test_the_evidence_is_the_best_similarity_among_the_sentences_shown(embedder:
     similarity = {t: float(embedder.embed_one(f"Answer library: {t}") @ vector) for t in (worded, meant)}
     assert similarity[meant] > similarity[worded]
     assert abs(selection.best_similarity - similarity[meant]) < 1e-4
+
+
+def test_a_fact_another_source_restates_is_shown_once_and_cited_to_both(embedder: Embedder) -> None:
+    question = "How soon do you notify clients of a security incident?"
+    first = "We notify affected clients within 36 hours of confirming a security incident."
+    again = (
+        "If we confirm a security incident that affects a client's data, we tell the client within 36 hours."
+    )
+    guide = part_of("offerings/assurance-guide.md", first)
+    library = part_of("rfp-answers/library.md", f"{again} A named incident lead sends written updates.")
+    pair = embedder.embed([first, again])
+    assert float(pair[0] @ pair[1]) >= Selecting(1, 0, 0, 0).restates, "precondition: the same statement"
+    how = Selecting(limit=4, section_margin=1.0, other_margin=1.0, list_items=0)
+    selection = select_sentences(
+        question, embedder.embed_one(question), [guide, library], embedder.embed_cached, how
+    )
+    texts = [s.text for s in selection.sentences]
+    assert (first in texts) != (again in texts), "the restatement is left out"
+    kept = next(s for s in selection.sentences if s.text in (first, again))
+    assert {c.chunk.source for c in (kept.chunk, *kept.also)} == {guide.chunk.source, library.chunk.source}
+    assert "A named incident lead sends written updates." in texts, "what it adds is still shown"
+    rendered = render_cited(Composition(selection.sentences))
+    assert rendered.count("36 hours") == 1 and "[1][2]" in rendered
+
+
+def test_a_restatement_that_adds_a_name_or_a_number_is_kept(embedder: Embedder) -> None:
+    question = "Are your hosted platforms FedRAMP or StateRAMP authorized?"
+    fed = "We are not FedRAMP authorized and are not pursuing FedRAMP authorization."
+    state = "We are not StateRAMP authorized."
+    pair = embedder.embed([fed, state])
+    assert float(pair[0] @ pair[1]) >= Selecting(1, 0, 0, 0).restates, "precondition: close in meaning"
+    how = Selecting(limit=4, section_margin=1.0, other_margin=1.0, list_items=0)
+    chunks = [part_of("offerings/security.md", fed), part_of("rfp-answers/library.md", state)]
+    selection = select_sentences(question, embedder.embed_one(question), chunks, embedder.embed_cached, how)
+    assert {s.text for s in selection.sentences} == {fed, state}
+    slower = "We notify affected clients within 48 hours of confirming a security incident."
+    faster = "We notify affected clients within 36 hours of confirming a security incident."
+    chunks = [part_of("offerings/a.md", faster), part_of("offerings/b.md", slower)]
+    selection = select_sentences(question, embedder.embed_one(question), chunks, embedder.embed_cached, how)
+    assert {s.text for s in selection.sentences} == {faster, slower}, "another value is never a repeat"

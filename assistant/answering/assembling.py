@@ -51,6 +51,8 @@ class PartResult:
 def paragraph(mode: str, r: PartResult, number: dict[str, int], several: bool) -> str:
     """What one part contributes to the answer: its composition, or what to say instead."""
     if r.status is Status.ANSWERED and r.composition is not None:
+        if not (r.composition.sentences or r.composition.approved):
+            return ""  # everything it would say is in an earlier part's paragraph
         body = render_prose(r.composition) if mode == "draft" else render_cited(r.composition, number)
         return f"{r.message}{body}" if r.message else body
     if r.status is Status.RESTRICTED:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from assistant.answering.questions import numbers_in, salient_terms
 from assistant.models import ScoredChunk
 from assistant.text import keyword_terms, sentences_of
 from assistant.tuning import Tuning
@@ -35,6 +36,8 @@ class Sentence:
     text: str
     chunk: ScoredChunk
     order: int  # position within its chunk
+    # Other sources that state the same thing (their sentence was left out as a repeat): cited beside it.
+    also: tuple[ScoredChunk, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,13 +46,15 @@ class Composition:
 
     sentences: list[Sentence]
     approved: ScoredChunk | None = None  # an answer-library row reused verbatim
+    approved_also: tuple[ScoredChunk, ...] = ()  # other sources that state what it says, cited beside it
     # Whether a sentence's own opening verdict ("No. Every job is ...") is shown: only in the answer to
     # a yes/no question. To "what share ...?" a passage's "No." answers a question nobody asked.
     verdicts: bool = True
 
     def cited(self) -> list[ScoredChunk]:
         """The chunks this composition cites, in order of first appearance (citation [1] first)."""
-        chunks = ([self.approved] if self.approved else []) + [s.chunk for s in self.sentences]
+        chunks = [self.approved, *self.approved_also] if self.approved else []
+        chunks += [c for s in self.sentences for c in (s.chunk, *s.also)]
         return list({c.chunk.id: c for c in chunks}.values())
 
 
@@ -108,6 +113,7 @@ class Selection:
     best_similarity: float  # how well the best sentence shown matches the question: the evidence
     anchor: Sentence | None = None  # the best sentence; the answer is built around its section
     superseded: tuple[str, ...] = ()  # older sources whose statements gave way to a newer document
+    approved_also: tuple[ScoredChunk, ...] = ()  # sources restating the approved answer (see core)
     # chunk id of an older chunk whose statements gave way -> the newer chunk that states them now
     given_way: dict[str, ScoredChunk] = field(default_factory=dict)
 
@@ -129,6 +135,7 @@ class Selecting:
     value_bonus: float = Tuning.sentence_value_bonus
     on_topic: float = Tuning.on_topic_overlap
     repeat_overlap: float = Tuning.repeat_overlap
+    restates: float = Tuning.restates
     prior: Callable[[str | None], float] | None = None  # client of a chunk -> score adjustment
 
 
@@ -163,16 +170,32 @@ def select_sentences(
     ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
     best = scores[ranked[0]]
     anchor = candidates[ranked[0]]
-    chosen: list[int] = []
-    for i in ranked:
-        if len(chosen) >= how.limit:
-            break
+
+    def eligible(i: int) -> bool:
         close = scores[i] >= best - how.other_margin
         near = scores[i] >= best - how.section_margin
         on_topic = keyword_overlap(question, candidates[i].text) >= how.on_topic
-        if not (close or (near and (_same_section(candidates[i], anchor) or on_topic))):
-            continue
-        if any(_repeats(candidates[i], candidates[j], how.repeat_overlap) for j in chosen):
+        return close or (near and (_same_section(candidates[i], anchor) or on_topic))
+
+    contenders = [i for i in ranked if eligible(i)]
+    vectors = dict(zip(contenders, embed([readable(candidates[i]) for i in contenders]), strict=True))
+    chosen: list[int] = []
+    corroborated: dict[int, list[ScoredChunk]] = {}
+    for i in contenders:
+        if len(chosen) >= how.limit:
+            break
+        said = next(
+            (
+                j
+                for j in chosen
+                if _repeats(candidates[i], candidates[j], float(vectors[i] @ vectors[j]), how)
+            ),
+            None,
+        )
+        if said is not None:
+            # Said already, maybe in another source's words: that source is cited beside the first one.
+            if candidates[i].chunk.chunk.id != candidates[said].chunk.chunk.id:
+                corroborated.setdefault(said, []).append(candidates[i].chunk)
             continue
         chosen.append(i)
     if how.wants and not any(how.wants.search(candidates[i].text) for i in chosen):
@@ -181,7 +204,9 @@ def select_sentences(
         stating = next((i for i in ranked if how.wants.search(candidates[i].text)), None)
         if stating is not None and scores[stating] >= best - how.value_margin:
             chosen.append(stating)
-    picked = _with_list_items([candidates[i] for i in chosen], candidates, how.list_items)
+    picked = _with_list_items(
+        [_citing_also(candidates[i], corroborated.get(i, [])) for i in chosen], candidates, how.list_items
+    )
     picked = _with_answer_openings(picked, candidates)
     # Reading order: the anchor's chunk first (the best sentence is the answer's opening source, [1]),
     # then the other chunks by rank.
@@ -382,12 +407,46 @@ def _cell_values(cells: list[str]) -> list[str]:
     return [c.split(": ", 1)[1] if ": " in c else c for c in cells]
 
 
-def _repeats(a: Sentence, b: Sentence, overlap: float) -> bool:
-    """Two sentences saying the same thing (e.g. one answer in two libraries): most words shared."""
+def _repeats(a: Sentence, b: Sentence, similarity: float, how: Selecting) -> bool:
+    """`a` says nothing `b` has not said (e.g. one answer in two libraries, a table row and the prose
+    that restates it): most words shared, or, from another chunk, the same meaning; and no number or
+    name that `b` lacks ("We are not StateRAMP authorized" after "We are not FedRAMP authorized", or
+    "within 48 hours" after "within 36 hours", says something new)."""
     wa, wb = set(keyword_terms(a.text)), set(keyword_terms(b.text))
     if not wa or not wb:
         return a.text.strip().lower() == b.text.strip().lower()
-    return len(wa & wb) / len(wa | wb) >= overlap
+    known = b.text.casefold()
+    if not numbers_in(a.text) <= numbers_in(b.text) or any(
+        n.casefold() not in known for n in salient_terms(a.text)
+    ):
+        return False
+    if len(wa & wb) / len(wa | wb) >= how.repeat_overlap:
+        return True
+    return a.chunk.chunk.id != b.chunk.chunk.id and similarity >= how.restates
+
+
+def not_restating(
+    sentences: list[Sentence], answer: ScoredChunk, embed: Callable[[list[str]], np.ndarray], how: Selecting
+) -> tuple[list[Sentence], list[ScoredChunk]]:
+    """The sentences that say something an approved library answer (shown whole) does not, and the
+    other sources whose sentences only restate it."""
+    if not sentences:
+        return sentences, []
+    whole = Sentence(_approved_text(answer), answer, -1)
+    vectors = embed([whole.text] + [readable(s) for s in sentences])
+    kept: list[Sentence] = []
+    restating: dict[str, ScoredChunk] = {}
+    for s, v in zip(sentences, vectors[1:], strict=True):
+        if _repeats(s, whole, float(v @ vectors[0]), how):
+            restating.setdefault(s.chunk.chunk.id, s.chunk)
+        else:
+            kept.append(s)
+    return kept, list(restating.values())
+
+
+def _citing_also(sentence: Sentence, others: list[ScoredChunk]) -> Sentence:
+    also = list({c.chunk.id: c for c in others if c.chunk.id != sentence.chunk.chunk.id}.values())
+    return replace(sentence, also=tuple(also)) if also else sentence
 
 
 def render_cited(composition: Composition, number: dict[str, int] | None = None) -> str:
@@ -397,9 +456,13 @@ def render_cited(composition: Composition, number: dict[str, int] | None = None)
         number = {c.chunk.id: n for n, c in enumerate(composition.cited(), start=1)}
     parts = []
     if composition.approved:
-        parts.append(f"{_approved_text(composition.approved)} [{number[composition.approved.chunk.id]}]")
+        markers = "".join(
+            f"[{number[c.chunk.id]}]" for c in (composition.approved, *composition.approved_also)
+        )
+        parts.append(f"{_approved_text(composition.approved)} {markers}")
     parts += [
-        f"{_shown(s, composition.verdicts)} [{number[s.chunk.chunk.id]}]" for s in composition.sentences
+        _shown(s, composition.verdicts) + " " + "".join(f"[{number[c.chunk.id]}]" for c in (s.chunk, *s.also))
+        for s in composition.sentences
     ]
     return " ".join(parts)
 

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from assistant.answering.access import (
@@ -36,6 +36,7 @@ from assistant.answering.composing import (
     Composition,
     Selecting,
     Selection,
+    not_restating,
     select_sentences,
 )
 from assistant.answering.questions import (
@@ -256,7 +257,12 @@ class Assistant:
         sentences = selection.sentences
         if approved is not None:
             sentences = [s for s in sentences if s.chunk is not approved][: max(0, self._limit(context) - 2)]
-        composition = Composition(sentences, approved=approved, verdicts=part.kind == "yes_no")
+        composition = Composition(
+            sentences,
+            approved=approved,
+            approved_also=selection.approved_also,
+            verdicts=part.kind == "yes_no",
+        )
         result.status = Status.ANSWERED
         result.composition = composition
         result.support = support
@@ -297,6 +303,7 @@ class Assistant:
             value_bonus=cal.sentence_value_bonus,
             on_topic=cal.on_topic_overlap,
             repeat_overlap=cal.repeat_overlap,
+            restates=cal.restates,
             prior=context.prior.adjustment,
         )
         embed = self.retriever.embedder.embed_cached
@@ -315,6 +322,10 @@ class Assistant:
             ),
             None,
         )
+        if approved is not None:  # shown whole: the other sentences must add to it
+            others = [s for s in selection.sentences if s.chunk is not approved]
+            kept, restating = not_restating(others, approved, embed, how)
+            selection = replace(selection, sentences=kept, approved_also=tuple(restating))
         return selection, approved
 
     def _active_supersessions(self, context: Context) -> dict[str, Supersession]:
@@ -404,6 +415,7 @@ class Assistant:
                 refusal = {"status": Status.RESTRICTED, "answer": restricted_message(request)}
                 return base.model_copy(update=refusal)
             return not_found_answer(base, results)
+        said_before(answered)
         compositions = [r.composition for r in answered if r.composition]
         cited = unique_chunks([c for comp in compositions for c in comp.cited()])
         number = {c.chunk.id: n for n, c in enumerate(cited, start=1)}
@@ -488,3 +500,25 @@ def current_first(chunks: list[ScoredChunk], given_way: dict[str, ScoredChunk]) 
                 out.append(c)
                 placed.add(c.chunk.id)
     return out
+
+
+def said_before(answered: list[PartResult]) -> None:
+    """Each part shows only what no earlier part has shown (two questions of one message are often
+    answered by the same passage): a part whose whole answer is above adds nothing."""
+    shown: set[tuple[str, int]] = set()
+    whole: set[str] = set()  # library answers shown whole
+    for r in answered:
+        if r.composition is None:
+            continue
+        comp = r.composition
+        approved = comp.approved if comp.approved and comp.approved.chunk.id not in whole else None
+        kept = [
+            s
+            for s in comp.sentences
+            if (s.chunk.chunk.id, s.order) not in shown and s.chunk.chunk.id not in whole
+        ]
+        shown.update((s.chunk.chunk.id, s.order) for s in kept)
+        if approved is not None:
+            whole.add(approved.chunk.id)
+        if approved is not comp.approved or len(kept) < len(comp.sentences):
+            r.composition = replace(comp, sentences=kept, approved=approved)
