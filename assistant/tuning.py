@@ -57,6 +57,9 @@ class Tuning:
     on_topic_overlap: float = 0.5
     repeat_overlap: float = 0.8  # word overlap (Jaccard) at which two sentences say the same thing
     restates: float = 0.8  # ... or similarity at which one restates the other (when it adds no number)
+    # A restatement in other words still shares a fifth of its words (every one seen on both corpora):
+    # meaning is compared only above this overlap.
+    restates_shared: float = 0.2
 
     # ---- a model's reply ------------------------------------------------------------------------
     grounded_share: float = 0.6  # share of a reply sentence's content words found in what it cites

@@ -136,6 +136,7 @@ class Selecting:
     on_topic: float = Tuning.on_topic_overlap
     repeat_overlap: float = Tuning.repeat_overlap
     restates: float = Tuning.restates
+    restates_shared: float = Tuning.restates_shared
     prior: Callable[[str | None], float] | None = None  # client of a chunk -> score adjustment
 
 
@@ -178,18 +179,18 @@ def select_sentences(
         return close or (near and (_same_section(candidates[i], anchor) or on_topic))
 
     contenders = [i for i in ranked if eligible(i)]
-    vectors = dict(zip(contenders, embed([readable(candidates[i]) for i in contenders]), strict=True))
     chosen: list[int] = []
     corroborated: dict[int, list[ScoredChunk]] = {}
+
+    def alike(a: Sentence, b: Sentence) -> float:
+        va, vb = embed([readable(a), readable(b)])  # as shown; cached, so each is embedded once
+        return float(va @ vb)
+
     for i in contenders:
         if len(chosen) >= how.limit:
             break
         said = next(
-            (
-                j
-                for j in chosen
-                if _repeats(candidates[i], candidates[j], float(vectors[i] @ vectors[j]), how)
-            ),
+            (j for j in chosen if _repeats(candidates[i], candidates[j], alike, how)),
             None,
         )
         if said is not None:
@@ -407,7 +408,7 @@ def _cell_values(cells: list[str]) -> list[str]:
     return [c.split(": ", 1)[1] if ": " in c else c for c in cells]
 
 
-def _repeats(a: Sentence, b: Sentence, similarity: float, how: Selecting) -> bool:
+def _repeats(a: Sentence, b: Sentence, alike: Callable[[Sentence, Sentence], float], how: Selecting) -> bool:
     """`a` says nothing `b` has not said (e.g. one answer in two libraries, a table row and the prose
     that restates it): most words shared, or, from another chunk, the same meaning; and no number or
     name that `b` lacks ("We are not StateRAMP authorized" after "We are not FedRAMP authorized", or
@@ -420,9 +421,12 @@ def _repeats(a: Sentence, b: Sentence, similarity: float, how: Selecting) -> boo
         n.casefold() not in known for n in salient_terms(a.text)
     ):
         return False
-    if len(wa & wb) / len(wa | wb) >= how.repeat_overlap:
+    shared = len(wa & wb) / len(wa | wb)
+    if shared >= how.repeat_overlap:
         return True
-    return a.chunk.chunk.id != b.chunk.chunk.id and similarity >= how.restates
+    # Meaning is compared (embedding both as shown) only where some words are shared.
+    different = a.chunk.chunk.id != b.chunk.chunk.id
+    return different and shared >= how.restates_shared and alike(a, b) >= how.restates
 
 
 def not_restating(
@@ -433,11 +437,15 @@ def not_restating(
     if not sentences:
         return sentences, []
     whole = Sentence(_approved_text(answer), answer, -1)
-    vectors = embed([whole.text] + [readable(s) for s in sentences])
+
+    def alike(a: Sentence, b: Sentence) -> float:
+        va, vb = embed([readable(a), b.text])
+        return float(va @ vb)
+
     kept: list[Sentence] = []
     restating: dict[str, ScoredChunk] = {}
-    for s, v in zip(sentences, vectors[1:], strict=True):
-        if _repeats(s, whole, float(v @ vectors[0]), how):
+    for s in sentences:
+        if _repeats(s, whole, alike, how):
             restating.setdefault(s.chunk.chunk.id, s.chunk)
         else:
             kept.append(s)

@@ -304,6 +304,7 @@ class Assistant:
             on_topic=cal.on_topic_overlap,
             repeat_overlap=cal.repeat_overlap,
             restates=cal.restates,
+            restates_shared=cal.restates_shared,
             prior=context.prior.adjustment,
         )
         embed = self.retriever.embedder.embed_cached
