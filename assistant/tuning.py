@@ -48,6 +48,7 @@ class Tuning:
     draft_other_margin: float = 0.25  # ... and from other sections
     value_margin: float = 0.3  # a sentence stating the kind of value asked for joins from this far below
     list_items: int = 8  # items that follow a sentence ending in ":" (a lead-in to a list)
+    referenced_rows: int = 2  # table rows brought in because a shown sentence names them ("RPC-2")
     # A sentence's score is its similarity to the question (read in its section), plus:
     sentence_keyword_weight: float = 0.25  # ... this times the share of the question's terms it holds,
     sentence_chunk_weight: float = 0.05  # ... this times its chunk's similarity,

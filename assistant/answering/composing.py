@@ -397,6 +397,53 @@ def row_subject(sentence: Sentence) -> str | None:
     return None
 
 
+# A row's label as other text refers to it: "RPC-2", "S-4", "SL-01" (letters, a hyphen, a number).
+_ROW_LABEL = re.compile(r"(?<![\w-])[A-Z]{1,5}-\d{1,3}(?![\w-])")
+
+
+def with_referenced_rows(
+    sentences: list[Sentence], chunks_of: Callable[[str], list[ScoredChunk]], most: int
+) -> list[Sentence]:
+    """A sentence that names a row of its own document's table by its label ("The cut-off in RPC-2 is
+    earlier than ...") means little without the row: the row follows it (up to `most` rows in all)."""
+    shown = {(s.chunk.chunk.id, s.order) for s in sentences}
+    labels_shown = {
+        (s.chunk.chunk.source, (_cell_values(_row_cells(s) or [""]) or [""])[0]) for s in sentences
+    }
+    out: list[Sentence] = []
+    added = 0
+    rows_by_source: dict[str, dict[str, Sentence]] = {}
+    for sentence in sentences:
+        out.append(sentence)
+        source = sentence.chunk.chunk.source
+        for label in dict.fromkeys(_ROW_LABEL.findall(sentence.text)):
+            if added >= most or (source, label) in labels_shown:
+                continue
+            if source not in rows_by_source:
+                rows_by_source[source] = _labelled_rows(chunks_of(source))
+            row = rows_by_source[source].get(label)
+            if row is None or (row.chunk.chunk.id, row.order) in shown:
+                continue
+            out.append(row)
+            shown.add((row.chunk.chunk.id, row.order))
+            labels_shown.add((source, label))
+            added += 1
+    return out
+
+
+def _labelled_rows(chunks: list[ScoredChunk]) -> dict[str, Sentence]:
+    """The table rows of a document by the label in their first cell ("Ref.: RPC-2 | ...")."""
+    rows: dict[str, Sentence] = {}
+    for chunk in chunks:
+        if chunk.chunk.kind != "table":
+            continue
+        for row in split_sentences(chunk):
+            values = _cell_values(_row_cells(row) or [])
+            if values and _ROW_LABEL.fullmatch(values[0]):
+                rows.setdefault(values[0], row)
+    return rows
+
+
 def _row_cells(sentence: Sentence) -> list[str] | None:
     """A table row's cells ("Label: value" or a bare value), None for any other sentence."""
     if sentence.chunk.chunk.kind != "table" or " | " not in sentence.text:

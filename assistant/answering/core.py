@@ -38,6 +38,7 @@ from assistant.answering.composing import (
     Selection,
     not_restating,
     select_sentences,
+    with_referenced_rows,
 )
 from assistant.answering.questions import (
     QuestionPart,
@@ -254,7 +255,16 @@ class Assistant:
         result.score = score
         if score < cal.answer_min or not (selection.sentences or approved):
             return self._refusal(context, result, retrieval)
-        sentences = selection.sentences
+
+        def document(source: str) -> list[ScoredChunk]:
+            return [
+                c
+                for c in self.retriever.chunks_of(source, retrieval.vector, 1000)
+                if not _names_forbidden(c, context.guard)
+            ]
+
+        sentences = with_referenced_rows(selection.sentences, document, cal.referenced_rows)
+        support = unique_chunks(support + [s.chunk for s in sentences])  # a row brought in is cited
         if approved is not None:
             sentences = [s for s in sentences if s.chunk is not approved][: max(0, self._limit(context) - 2)]
         composition = Composition(
