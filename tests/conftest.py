@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.core import Assistant
+from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta, ScoredChunk
 from assistant.retrieval.embedding import Embedder
 from assistant.settings import Settings
 from assistant.wiring import build_assistant, run_ingest, shared_embedder
@@ -31,6 +32,31 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def make_settings(data_dir: Path, knowledge_dir: Path = KNOWLEDGE, **overrides: object) -> Settings:
     """Settings that ignore ./.env and the environment's DEAL_ variables."""
     return Settings(_env_file=None, data_dir=data_dir, knowledge_dir=knowledge_dir, **overrides)  # type: ignore[call-arg]
+
+
+def offering_chunk(source: str, text: str, kind: str = "prose", position: int = 0) -> ScoredChunk:
+    """One retrieved chunk of a public offering sheet (titled by its path), built by hand."""
+    chunk = Chunk(
+        id=f"{source}#{position}",
+        source=source,
+        doc_type=DocType.OFFERING,
+        position=position,
+        text=text,
+        kind=kind,
+        meta=DocumentMeta(title=source, confidentiality=Confidentiality.PUBLIC),
+    )
+    return ScoredChunk(chunk=chunk, score=0.6, similarity=0.6)
+
+
+def assistant_over(
+    root: Path, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, name: str = "kb-data"
+) -> Assistant:
+    """An assistant over a small knowledge base written by a test: `root` ingested as the live version
+    (every file must ingest), the clock pinned to TODAY."""
+    settings = make_settings(tmp_path_factory.mktemp(name), root)
+    report = run_ingest(settings, root, load_embedder=lambda: embedder)
+    assert not report.failed, report.failed
+    return build_assistant(settings, clock=lambda: TODAY, embedder=embedder)
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,7 @@ import pytest
 from assistant.answering.core import Assistant
 from assistant.models import Audience, NoteKind, Request, Status
 from assistant.retrieval.embedding import Embedder
-from assistant.wiring import build_assistant, run_ingest
-from tests.conftest import TODAY, make_settings
+from tests.conftest import assistant_over
 
 ACME = "Acme Utilities"
 
@@ -110,10 +109,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator
         f"# Pricing\n\n{ACME} pays $0.051 per statement printed and mailed.\n\n"
         f"# Service levels\n\nStatements for {ACME} are mailed the same business day as file receipt.\n",
     )
-    settings = make_settings(tmp_path_factory.mktemp("northwind-data"), root)
-    report = run_ingest(settings, root, load_embedder=lambda: embedder)
-    assert not report.failed, report.failed
-    yield build_assistant(settings, clock=lambda: TODAY, embedder=embedder)
+    yield assistant_over(root, tmp_path_factory, embedder, "northwind-data")
 
 
 def test_declared_supersedes_replaces_only_the_fact_the_newer_document_restates(kb: Assistant) -> None:

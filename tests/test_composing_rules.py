@@ -16,6 +16,7 @@ from assistant.answering.composing import (
 from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta, ScoredChunk
 from assistant.retrieval.embedding import Embedder
 from ingest.chunking import split_text
+from tests.conftest import offering_chunk as part_of
 
 META = DocumentMeta(title="Answer library", confidentiality=Confidentiality.INTERNAL)
 
@@ -108,19 +109,6 @@ def test_list_items_and_lines_in_italics_read_as_sentences() -> None:
 
 
 OLD_SHEET, NEW_GUIDE = "offerings/mail-brochure.pdf", "offerings/assurance-guide.docx"
-
-
-def part_of(source: str, text: str, kind: str = "prose", position: int = 0) -> ScoredChunk:
-    chunk = Chunk(
-        id=f"{source}#{position}",
-        source=source,
-        doc_type=DocType.OFFERING,
-        position=position,
-        text=text,
-        kind=kind,
-        meta=DocumentMeta(title=source, confidentiality=Confidentiality.PUBLIC),
-    )
-    return ScoredChunk(chunk=chunk, score=0.6, similarity=0.6)
 
 
 def shown_after_freshness(old: ScoredChunk, new: ScoredChunk, question: str, embedder: Embedder) -> list[str]:

@@ -16,8 +16,7 @@ from assistant.answering.access import scope_for
 from assistant.answering.core import Assistant
 from assistant.models import NoteKind, Request, Status
 from assistant.retrieval.embedding import Embedder
-from assistant.wiring import build_assistant, run_ingest
-from tests.conftest import TODAY, make_settings
+from tests.conftest import assistant_over
 
 OLD = "offerings/production-mail.md"
 NEW = "offerings/service-guide-2026.md"
@@ -56,10 +55,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator
         "# A day in the life of an envelope\n\n"
         "After we receive your envelopes at the mailroom, the documents go out to your queue the same day.\n",
     )
-    settings = make_settings(tmp_path_factory.mktemp("freshness-data"), root)
-    report = run_ingest(settings, root, load_embedder=lambda: embedder)
-    assert not report.failed, report.failed
-    yield build_assistant(settings, clock=lambda: TODAY, embedder=embedder)
+    yield assistant_over(root, tmp_path_factory, embedder, "freshness-data")
 
 
 def test_the_newer_statement_answers_where_the_older_one_would_have(kb: Assistant) -> None:

@@ -17,8 +17,7 @@ import pytest
 from assistant.answering.core import Assistant
 from assistant.models import Request, Status
 from assistant.retrieval.embedding import Embedder
-from assistant.wiring import build_assistant, run_ingest
-from tests.conftest import TODAY, make_settings
+from tests.conftest import assistant_over
 
 LIBRARY_QUESTION = "How soon do you notify clients of a security incident?"
 
@@ -54,10 +53,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator
         '"Within 36 hours of confirming a security incident that affects a client\'s data."\n',
         encoding="utf-8",
     )
-    settings = make_settings(tmp_path_factory.mktemp("repeats-data"), root)
-    report = run_ingest(settings, root, load_embedder=lambda: embedder)
-    assert not report.failed, report.failed
-    yield build_assistant(settings, clock=lambda: TODAY, embedder=embedder)
+    yield assistant_over(root, tmp_path_factory, embedder, "repeats-data")
 
 
 def test_a_library_answer_is_not_followed_by_another_sources_restatement(kb: Assistant) -> None:

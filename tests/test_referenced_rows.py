@@ -14,10 +14,10 @@ import pytest
 
 from assistant.answering.composing import Sentence, with_referenced_rows
 from assistant.answering.core import Assistant
-from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta, Request, ScoredChunk, Status
+from assistant.models import Request, ScoredChunk, Status
 from assistant.retrieval.embedding import Embedder
-from assistant.wiring import build_assistant, run_ingest
-from tests.conftest import TODAY, make_settings
+from tests.conftest import assistant_over
+from tests.conftest import offering_chunk as part_of
 
 GUIDE = "offerings/service-guide.md"
 ROWS = (
@@ -25,20 +25,6 @@ ROWS = (
     "| NW-1 | Regular bills | Files accepted by 4:00 p.m. mailed the next business day |\n"
     "| NW-2 | Shut-off notices | Notice files accepted by 9:00 a.m. mailed the same business day |\n"
 )
-
-
-def part_of(source: str, text: str, kind: str, position: int = 0) -> ScoredChunk:
-    meta = DocumentMeta(title="Northwind Service Guide", confidentiality=Confidentiality.PUBLIC)
-    chunk = Chunk(
-        id=f"{source}#{position}",
-        source=source,
-        doc_type=DocType.OFFERING,
-        position=position,
-        text=text,
-        kind=kind,
-        meta=meta,
-    )
-    return ScoredChunk(chunk=chunk, score=0.6, similarity=0.6)
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +41,7 @@ def kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator
         "# Plants\n\nOur plants are in Tulsa and Reno.\n",
         encoding="utf-8",
     )
-    settings = make_settings(tmp_path_factory.mktemp("rows-data"), root)
-    report = run_ingest(settings, root, load_embedder=lambda: embedder)
-    assert not report.failed, report.failed
-    yield build_assistant(settings, clock=lambda: TODAY, embedder=embedder)
+    yield assistant_over(root, tmp_path_factory, embedder, "rows-data")
 
 
 def test_the_row_a_shown_sentence_names_follows_it(kb: Assistant) -> None:
