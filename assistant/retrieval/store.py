@@ -36,9 +36,10 @@ OVERFETCH = 8  # unfiltered results fetched per wanted result before falling bac
 # A segment of up to this many vectors is searched exactly, in memory (under 31 MB of float32 at 384
 # dimensions, read once per segment object): Chroma's HNSW is approximate, and on the ~900 vectors of the
 # calibration corpus it missed 7-8 of the 2,490 true nearest 30 over the golden questions (and 73 of the
-# 19,920 nearest 240, a scoped search's over-fetch, even at ef_search 200), which ones depending on how the index happened to be built, so identical ingests ranked one question
-# differently. Larger segments use HNSW at Chroma's defaults (ef_search 200 instead of 100 raised the
-# 100k-chunk retrieval p95 from 31.5 / 45.2 ms to 35.0 / 54.2 ms, embedded / server).
+# 19,920 nearest 240, a scoped search's over-fetch, even at ef_search 200), which ones depending on how
+# the index happened to be built, so identical ingests ranked one question differently. Larger segments
+# use HNSW at Chroma's defaults (ef_search 200 instead of 100 raised the 100k-chunk retrieval p95 from
+# 31.5 / 45.2 ms to 35.0 / 54.2 ms, embedded / server).
 EXACT_SEARCH_UP_TO = 20_000
 ADD_BATCH = 2000
 
