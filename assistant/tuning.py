@@ -31,6 +31,10 @@ class Tuning:
     restricted_min: float = 0.5  # out-of-scope evidence this strong makes a refusal "restricted"
     high: float = 0.80  # evidence score for high confidence (with two agreeing sources)
     medium: float = 0.70  # evidence score for medium confidence
+    # ... and for either, the cited sources must outrank every source left out by this much fused
+    # score (confident answers on both corpora led by 0.067 or more; the one confident wrong answer
+    # led an unused document by 0.004).
+    decisive_margin: float = 0.03
     same_statement: float = 0.62  # an older sentence this close to a newer one says the same thing
     # Offline evidence below this turns the model's "the sources do not answer" into not_found; at or
     # above it the offline answer stands one confidence step lower. Measured with a real local model

@@ -282,7 +282,8 @@ class Assistant:
         wants = value_asked(part.text)
         shown = [s.text for s in sentences] + ([approved.chunk.text] if approved else [])
         answers_kind = wants is None or any(wants.search(t) for t in shown)
-        result.confidence = self._confidence(composition, score, approved is not None, answers_kind)
+        clear = decisive(visible, composition, selection.given_way, cal.decisive_margin)
+        result.confidence = self._confidence(composition, score, approved is not None, answers_kind and clear)
         result.notes = replaced + [self._superseded_note(s, support) for s in selection.superseded]
         result.message = verdict(part, selection, approved, self.tuning.on_topic_overlap)
         return result
@@ -383,10 +384,12 @@ class Assistant:
     ) -> Confidence:
         """Graded from evidence, never self-rated: an approved library answer, or a strong match whose
         sources agree, is high; a strong match that has the kind of answer asked for (a number for "how
-        many") is medium; anything weaker is low, and needs review."""
+        many") and whose sources outrank every source it left out is medium; anything weaker is low,
+        and needs review."""
         cal = self.tuning
-        sources = {s.chunk.source for s in composition.cited()}
-        if approved or (score >= cal.high and len(sources) >= 2 and answers_kind):
+        # Sources agree where one states what another does (the repeat is cited beside it, "[1][2]").
+        agreed = any(c.chunk.source != s.chunk.chunk.source for s in composition.sentences for c in s.also)
+        if approved or (score >= cal.high and agreed and answers_kind):
             return Confidence.HIGH
         if score >= cal.medium and answers_kind:
             return Confidence.MEDIUM
@@ -477,6 +480,26 @@ class Assistant:
             review_overdue=is_overdue(meta.review_by, self.clock()),
             chunk_id=s.chunk.id,
         )
+
+
+def decisive(
+    visible: list[ScoredChunk], composition: Composition, given_way: dict[str, ScoredChunk], margin: float
+) -> bool:
+    """True when the sources an answer cites outrank, by `margin` of fused score, every source it left
+    out. A document the answer did not use, retrieved as strongly as the one it did, means retrieval
+    could not tell which of the two answers (an inbound mailroom's hours beside the print plant's for
+    "when do the envelopes go out"): the answer may be right, but it needs a person to check.
+    An older chunk whose statements gave way to a newer one (`given_way`: its chunk id -> the newer
+    chunk) counts as cited where the newer one is."""
+    cited = {c.chunk.source for c in composition.cited()}
+
+    def used(s: ScoredChunk) -> bool:
+        newer = given_way.get(s.chunk.id)
+        return s.chunk.source in cited or (newer is not None and newer.chunk.source in cited)
+
+    lead = max((s.score for s in visible if used(s)), default=0.0)
+    rival = max((s.score for s in visible if not used(s)), default=0.0)
+    return lead - rival >= margin
 
 
 def _names_forbidden(s: ScoredChunk, guard: re.Pattern[str] | None) -> bool:
