@@ -209,3 +209,49 @@ def test_a_restatement_that_adds_a_name_or_a_number_is_kept(embedder: Embedder) 
     chunks = [part_of("offerings/a.md", faster), part_of("offerings/b.md", slower)]
     selection = select_sentences(question, embedder.embed_one(question), chunks, embedder.embed_cached, how)
     assert {s.text for s in selection.sentences} == {faster, slower}, "another value is never a repeat"
+
+
+def test_a_list_item_is_shown_under_the_lead_in_it_continues(embedder: Embedder) -> None:
+    lead = "The site team covers:"  # under MIN_SENTENCE_CHARS: never a candidate itself
+    items = [
+        "- inbound mail sorting, logging and desk delivery of parcels;",
+        "- the print room: walk-up jobs, finishing, binding and presentation runs;",
+        "- records storage, retrieval and scheduled destruction.",
+    ]
+    prose = scored("\n".join(["Our people work in your building.", lead, *items]))
+    question = "Does the team in our building run the print room and binding?"
+    how = Selecting(limit=1, section_margin=0.0, other_margin=0.0, list_items=0)
+    vector = embedder.embed_one(question)
+    selection = select_sentences(question, vector, [prose], embedder.embed_cached, how)
+    print_room = "the print room: walk-up jobs, finishing, binding and presentation runs;"
+    assert [s.text for s in selection.sentences] == [lead, print_room]
+    # The lead-in is context, not evidence: the evidence is the item's own similarity, read in its section.
+    item_similarity = float(embedder.embed_one(f"Answer library: {print_room}") @ vector)
+    assert abs(selection.best_similarity - item_similarity) < 1e-4
+    composition = Composition(selection.sentences)
+    assert render_cited(composition) == (
+        "The site team covers: the print room: walk-up jobs, finishing, binding and presentation runs. [1]"
+    )
+    # Two items of the same list read as one sentence under their lead-in.
+    two = [Sentence(lead, prose, 1), Sentence(items[0][2:], prose, 2), Sentence(items[2][2:], prose, 4)]
+    assert render_prose(Composition(two)) == (
+        "The site team covers: inbound mail sorting, logging and desk delivery of parcels; records storage,"
+        " retrieval and scheduled destruction."
+    )
+
+
+def test_a_list_item_without_its_lead_in_opens_with_a_capital_and_names_keep_their_case() -> None:
+    item = "the print room: walk-up jobs, finishing and binding;"
+    row = scored(f"Our people work in your building and run:\n- {item}")
+    # The lead-in is in an earlier chunk: the item stands alone, as a sentence.
+    alone = Composition([Sentence(item, scored(item), 0)])
+    assert render_prose(alone) == "The print room: walk-up jobs, finishing and binding."
+    # A name set in mixed case is not an item, and keeps its case.
+    name = "eStatement notification emails are sent within 2 hours of posting."
+    assert render_prose(Composition([Sentence(name, row, 1)])) == name
+    # An item after a whole sentence (no lead-in) is not joined to it.
+    after_prose = scored(f"Our plants run around the clock.\n- {item}")
+    pair = [Sentence("Our plants run around the clock.", after_prose, 0), Sentence(item, after_prose, 1)]
+    assert render_prose(Composition(pair)) == (
+        "Our plants run around the clock. The print room: walk-up jobs, finishing and binding."
+    )

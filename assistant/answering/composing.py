@@ -19,6 +19,7 @@ from assistant.text import keyword_terms, sentences_of
 from assistant.tuning import Tuning
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_LOWER_OPENING = re.compile(r"[a-z][a-z'’-]*\b(?![A-Z])")
 MIN_SENTENCE_CHARS = 25
 _EMPHASIS = re.compile(r"\*\*|__|`")
 _WRAPPED_EMPHASIS = re.compile(r"^[*_](\S(?:.*\S)?)[*_]([.!?]?)$")  # "*Managed print rooms.*"
@@ -60,6 +61,15 @@ class Composition:
 
 def split_sentences(chunk: ScoredChunk) -> list[Sentence]:
     """Sentences of prose, rows of tables; Q&A rows give their answer's sentences."""
+    return [
+        Sentence(u, chunk, i)
+        for i, u in enumerate(_units(chunk))
+        if len(u) >= MIN_SENTENCE_CHARS or any(ch.isdigit() for ch in u)
+    ]
+
+
+def _units(chunk: ScoredChunk) -> list[str]:
+    """Every sentence or row of a chunk, short ones too, in order (a sentence's `order` indexes this)."""
     text = chunk.chunk.text
     if chunk.chunk.kind == "qa":
         text = text.split("\nA:", 1)[-1] if "\nA:" in text else text
@@ -72,11 +82,7 @@ def split_sentences(chunk: ScoredChunk) -> list[Sentence]:
             units.append(line)
         else:
             units += _with_their_questions(sentences_of(line))
-    return [
-        Sentence(u, chunk, i)
-        for i, u in enumerate(units)
-        if len(u) >= MIN_SENTENCE_CHARS or any(ch.isdigit() for ch in u)
-    ]
+    return units
 
 
 def _with_their_questions(units: list[str]) -> list[str]:
@@ -152,7 +158,8 @@ def select_sentences(
 
     The best sentence (read in its section) anchors the answer; more sentences of the same section
     follow while they stay close to it, and other sections add a sentence only when it is nearly as
-    good and says something new. A sentence ending in ":" brings the list it introduces. Statements of
+    good and says something new. A sentence ending in ":" brings the list it introduces, and a list item
+    the lead-in it continues. Statements of
     an older document that a newer one (`newer_than`: old source -> chunks of its successor) makes again
     give way to the newer document.
     """
@@ -209,6 +216,8 @@ def select_sentences(
         [_citing_also(candidates[i], corroborated.get(i, [])) for i in chosen], candidates, how.list_items
     )
     picked = _with_answer_openings(picked, candidates)
+    evidence = [anchor, *picked]
+    picked = _with_lead_ins(picked, candidates)
     # Reading order: the anchor's chunk first (the best sentence is the answer's opening source, [1]),
     # then the other chunks by rank.
     rank_of = {id(c): n for n, c in enumerate(support)}
@@ -218,7 +227,7 @@ def select_sentences(
     similarity = {_key(c): sims[i] for i, c in enumerate(candidates)}
     return Selection(
         picked,
-        max(float(similarity[_key(s)]) for s in [anchor, *picked]),
+        max(float(similarity[_key(s)]) for s in evidence),
         anchor=anchor,
         superseded=tuple(superseded),
         given_way=given_way,
@@ -292,6 +301,32 @@ def _with_answer_openings(picked: list[Sentence], candidates: list[Sentence]) ->
         return [c for c in candidates if c.chunk is later.chunk and c.order < later.order]
 
     return _with_companions(picked, opening)
+
+
+def is_list_item(sentence: Sentence) -> bool:
+    """A list item that continues a lead-in ("- the print room: walk-up jobs ..."): prose whose first word
+    is set all in lower case (a sentence opens with a capital; "eStatement" is a name, not an item)."""
+    return sentence.chunk.chunk.kind != "table" and bool(_LOWER_OPENING.match(sentence.text))
+
+
+def _with_lead_ins(picked: list[Sentence], candidates: list[Sentence]) -> list[Sentence]:
+    """A list item shown alone reads as a fragment: it brings the lead-in it continues ("OnSite covers:"),
+    the nearest earlier sentence of its chunk ending in ":" with only other items between them. A lead-in
+    is context, not evidence: it does not count towards how well the answer matches the question."""
+
+    def lead_in(item: Sentence) -> list[Sentence]:
+        if not is_list_item(item):
+            return []
+        units = _units(item.chunk)  # short sentences too: "OnSite covers:" is a lead-in
+        for order in range(item.order - 1, -1, -1):
+            earlier = Sentence(units[order], item.chunk, order)
+            if earlier.text.rstrip().endswith(":"):
+                return [next((c for c in candidates if _key(c) == _key(earlier)), earlier)]
+            if not is_list_item(earlier):
+                return []
+        return []
+
+    return _with_companions(picked, lead_in)
 
 
 def _with_companions(
@@ -515,18 +550,35 @@ def render_cited(composition: Composition, number: dict[str, int] | None = None)
             f"[{number[c.chunk.id]}]" for c in (composition.approved, *composition.approved_also)
         )
         parts.append(f"{_approved_text(composition.approved)} {markers}")
-    parts += [
-        _shown(s, composition.verdicts) + " " + "".join(f"[{number[c.chunk.id]}]" for c in (s.chunk, *s.also))
-        for s in composition.sentences
-    ]
+    for text, group in _passages(composition):
+        cited = {c.chunk.id: c for s in group for c in (s.chunk, *s.also)}
+        parts.append(text + " " + "".join(f"[{number[i]}]" for i in cited))
     return " ".join(parts)
 
 
 def render_prose(composition: Composition) -> str:
     """Proposal prose without citation markers (sources are listed under it)."""
     parts = [_approved_text(composition.approved)] if composition.approved else []
-    parts += [_shown(s, composition.verdicts) for s in composition.sentences]
+    parts += [text for text, _ in _passages(composition)]
     return " ".join(parts)
+
+
+def _passages(composition: Composition) -> list[tuple[str, list[Sentence]]]:
+    """The sentences as shown, a lead-in and the items of its chunk that follow it as one sentence
+    ("OnSite covers: the print room: ...; internal courier rounds ..."), with the sentences each is made of.
+    An item shown without its lead-in opens with a capital."""
+    out: list[tuple[str, list[Sentence]]] = []
+    for s in composition.sentences:
+        if out and is_list_item(s):
+            text, group = out[-1]
+            if group[-1].chunk is s.chunk and (text.endswith(":") or is_list_item(group[-1])):
+                item = _shown(s, composition.verdicts)
+                joined = f"{text} {item}" if text.endswith(":") else f"{text.rstrip('.')}; {item}"
+                out[-1] = (joined, [*group, s])
+                continue
+        text = _shown(s, composition.verdicts)
+        out.append((text[:1].upper() + text[1:] if is_list_item(s) else text, [s]))
+    return out
 
 
 def _approved_text(chunk: ScoredChunk) -> str:
