@@ -12,6 +12,7 @@ from assistant.answering.composing import (
     render_prose,
     select_sentences,
     split_sentences,
+    whole_passages,
 )
 from assistant.models import Chunk, Confidentiality, DocType, DocumentMeta, ScoredChunk
 from assistant.retrieval.embedding import Embedder
@@ -255,3 +256,64 @@ def test_a_list_item_without_its_lead_in_opens_with_a_capital_and_names_keep_the
     assert render_prose(Composition(pair)) == (
         "Our plants run around the clock. The print room: walk-up jobs, finishing and binding."
     )
+
+
+CONNECTORS = "\n".join(
+    [
+        "Agent Desk opens inside the systems contact centers already use. Ready-made connectors exist for:",
+        "- Salesforce Service Cloud",  # short items: never candidates for the answer on their own
+        "- Microsoft Dynamics 365",
+        "- Genesys Cloud CX",
+        "Other desktops connect through the open API.",
+    ]
+)
+
+
+def test_a_lead_in_brings_its_whole_list_and_an_item_named_in_capitals_brings_its_lead_in(
+    embedder: Embedder,
+) -> None:
+    connectors = scored(CONNECTORS)
+    lead = "Ready-made connectors exist for:"
+    # The lead-in picked: every item of its list follows it, the short ones too.
+    how = Selecting(limit=1, section_margin=0.0, other_margin=0.0, list_items=8)
+    question = "Which ready-made connectors exist?"
+    selection = select_sentences(
+        question, embedder.embed_one(question), [connectors], embedder.embed_cached, how
+    )
+    shown = render_prose(Composition(selection.sentences))
+    assert shown.startswith(f"{lead} Salesforce Service Cloud; Microsoft Dynamics 365; Genesys Cloud CX.")
+    # An item picked alone (it is set as a list line, though it opens with a capital) brings its
+    # lead-in, not the rest of the list: the other items do not answer.
+    question = "Does it work with Microsoft Dynamics 365?"
+    how = Selecting(limit=1, section_margin=0.0, other_margin=0.0, list_items=0)
+    selection = select_sentences(
+        question, embedder.embed_one(question), [connectors], embedder.embed_cached, how
+    )
+    assert [s.text for s in selection.sentences] == [lead, "Microsoft Dynamics 365"]
+    assert render_cited(Composition(selection.sentences)) == f"{lead} Microsoft Dynamics 365. [1]"
+
+
+def test_a_lead_in_whose_list_is_left_out_is_not_shown() -> None:
+    units = split_sentences(scored(CONNECTORS))
+    lead = next(s for s in units if s.text.endswith(":"))
+    item = next(s for s in units if s.text == "Microsoft Dynamics 365")
+    other = split_sentences(scored("Disaster recovery plans are tested twice a year."))[0]
+    assert whole_passages([lead, item, other]) == [lead, item, other]
+    assert whole_passages([other, lead]) == [other]  # its items were left out (as repeats, say)
+    assert whole_passages([lead, other]) == [other]  # followed by another source, not by its list
+
+
+def test_an_item_that_gave_way_to_a_newer_document_does_not_come_back_with_its_list(
+    embedder: Embedder,
+) -> None:
+    lead = "The standard turnarounds for every client are set out below:"
+    old = part_of(OLD_SHEET, f"{lead}\n- statements mailed within 2 business days;\n- notices the same day.")
+    new = part_of(NEW_GUIDE, "Statements are mailed within 1 business day of receiving the file.")
+    question = "What are the standard turnarounds for every client?"
+    how = Selecting(limit=4, section_margin=1.0, other_margin=1.0, list_items=8)
+    vector = embedder.embed_one(question)
+    selection = select_sentences(question, vector, [old, new], embedder.embed_cached, how, {OLD_SHEET: [new]})
+    shown = [s.text for s in selection.sentences]
+    assert lead in shown and "notices the same day." in shown  # the lead-in brings its list ...
+    assert "statements mailed within 2 business days;" not in shown  # ... but the newer guide states this
+    assert "Statements are mailed within 1 business day of receiving the file." in shown

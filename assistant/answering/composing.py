@@ -39,6 +39,7 @@ class Sentence:
     order: int  # position within its chunk
     # Other sources that state the same thing (their sentence was left out as a repeat): cited beside it.
     also: tuple[ScoredChunk, ...] = ()
+    item: bool = False  # a line of a list in its source ("- Salesforce Service Cloud")
 
 
 @dataclass(frozen=True)
@@ -61,28 +62,25 @@ class Composition:
 
 def split_sentences(chunk: ScoredChunk) -> list[Sentence]:
     """Sentences of prose, rows of tables; Q&A rows give their answer's sentences."""
-    return [
-        Sentence(u, chunk, i)
-        for i, u in enumerate(_units(chunk))
-        if len(u) >= MIN_SENTENCE_CHARS or any(ch.isdigit() for ch in u)
-    ]
+    return [u for u in _units(chunk) if len(u.text) >= MIN_SENTENCE_CHARS or any(c.isdigit() for c in u.text)]
 
 
-def _units(chunk: ScoredChunk) -> list[str]:
+def _units(chunk: ScoredChunk) -> list[Sentence]:
     """Every sentence or row of a chunk, short ones too, in order (a sentence's `order` indexes this)."""
     text = chunk.chunk.text
     if chunk.chunk.kind == "qa":
         text = text.split("\nA:", 1)[-1] if "\nA:" in text else text
-    units: list[str] = []
+    units: list[tuple[str, bool]] = []
     for line in text.split("\n"):
-        line = _BULLET.sub("", line).strip()
-        if not line:
+        bare = _BULLET.sub("", line).strip()
+        if not bare:
             continue
         if chunk.chunk.kind == "table":
-            units.append(line)
+            units.append((bare, False))
         else:
-            units += _with_their_questions(sentences_of(line))
-    return units
+            item = bare != line.strip()
+            units += [(u, item) for u in _with_their_questions(sentences_of(bare))]
+    return [Sentence(u, chunk, i, item=item) for i, (u, item) in enumerate(units)]
 
 
 def _with_their_questions(units: list[str]) -> list[str]:
@@ -212,12 +210,13 @@ def select_sentences(
         stating = next((i for i in ranked if how.wants.search(candidates[i].text)), None)
         if stating is not None and scores[stating] >= best - how.value_margin:
             chosen.append(stating)
-    picked = _with_list_items(
-        [_citing_also(candidates[i], corroborated.get(i, [])) for i in chosen], candidates, how.list_items
-    )
+    # Statements that gave way to newer ones never come back as a list's items.
+    gone = {_key(s) for s in everything} - {_key(c) for c in candidates}
+    picked = [_citing_also(candidates[i], corroborated.get(i, [])) for i in chosen]
+    picked = _with_list_items(picked, candidates, how.list_items, gone)
     picked = _with_answer_openings(picked, candidates)
     evidence = [anchor, *picked]
-    picked = _with_lead_ins(picked, candidates)
+    picked = _with_lead_ins(picked)
     # Reading order: the anchor's chunk first (the best sentence is the answer's opening source, [1]),
     # then the other chunks by rank.
     rank_of = {id(c): n for n, c in enumerate(support)}
@@ -227,7 +226,7 @@ def select_sentences(
     similarity = {_key(c): sims[i] for i, c in enumerate(candidates)}
     return Selection(
         picked,
-        max(float(similarity[_key(s)]) for s in evidence),
+        max(float(similarity[_key(s)]) for s in evidence if _key(s) in similarity),
         anchor=anchor,
         superseded=tuple(superseded),
         given_way=given_way,
@@ -278,16 +277,31 @@ def _same_section(a: Sentence, b: Sentence) -> bool:
     return ca.kind != "qa" and ca.source == cb.source and ca.heading_path == cb.heading_path
 
 
-def _with_list_items(picked: list[Sentence], candidates: list[Sentence], limit: int) -> list[Sentence]:
+def _with_list_items(
+    picked: list[Sentence], candidates: list[Sentence], limit: int, gone: set[tuple[str, int]]
+) -> list[Sentence]:
     """A lead-in ("Ready-made connectors exist for:") is useless without the items that follow it."""
 
     def items(lead: Sentence) -> list[Sentence]:
         if not lead.text.rstrip().endswith(":"):
             return []
-        following = [c for c in candidates if c.chunk is lead.chunk and c.order > lead.order]
-        return sorted(following, key=lambda c: c.order)[:limit]
+        following = {c.order: c for c in candidates if c.chunk is lead.chunk and c.order > lead.order}
+        following.update((i.order, i) for i in _list_of(lead, gone))  # short items too ("Genesys Cloud CX")
+        return [following[order] for order in sorted(following)][:limit]
 
     return _with_companions(picked, items)
+
+
+def _list_of(lead: Sentence, gone: set[tuple[str, int]]) -> list[Sentence]:
+    """The items that follow a lead-in in its chunk, up to the first line that is not an item (without
+    those in `gone`: statements that gave way to a newer document)."""
+    out: list[Sentence] = []
+    for unit in _units(lead.chunk)[lead.order + 1 :]:
+        if not is_list_item(unit):
+            break
+        if _key(unit) not in gone:
+            out.append(unit)
+    return out
 
 
 def _with_answer_openings(picked: list[Sentence], candidates: list[Sentence]) -> list[Sentence]:
@@ -304,29 +318,40 @@ def _with_answer_openings(picked: list[Sentence], candidates: list[Sentence]) ->
 
 
 def is_list_item(sentence: Sentence) -> bool:
-    """A list item that continues a lead-in ("- the print room: walk-up jobs ..."): prose whose first word
-    is set all in lower case (a sentence opens with a capital; "eStatement" is a name, not an item)."""
-    return sentence.chunk.chunk.kind != "table" and bool(_LOWER_OPENING.match(sentence.text))
+    """A line of a list: set as one in its source, or prose whose first word is all in lower case, which
+    continues a lead-in where a format lost the list marks (a sentence opens with a capital; "eStatement"
+    is a name)."""
+    lower = bool(_LOWER_OPENING.match(sentence.text))
+    return sentence.chunk.chunk.kind != "table" and (sentence.item or lower)
 
 
-def _with_lead_ins(picked: list[Sentence], candidates: list[Sentence]) -> list[Sentence]:
-    """A list item shown alone reads as a fragment: it brings the lead-in it continues ("OnSite covers:"),
-    the nearest earlier sentence of its chunk ending in ":" with only other items between them. A lead-in
-    is context, not evidence: it does not count towards how well the answer matches the question."""
+def _with_lead_ins(picked: list[Sentence]) -> list[Sentence]:
+    """A list item shown alone is a fragment: it brings the lead-in it continues ("OnSite covers:"), the
+    nearest earlier sentence of its chunk ending in ":" with only other items between them (not the rest
+    of the list: the other items did not answer). The lead-in is context, not evidence: it does not count
+    towards how well the answer matches the question."""
 
     def lead_in(item: Sentence) -> list[Sentence]:
         if not is_list_item(item):
             return []
-        units = _units(item.chunk)  # short sentences too: "OnSite covers:" is a lead-in
-        for order in range(item.order - 1, -1, -1):
-            earlier = Sentence(units[order], item.chunk, order)
+        for earlier in reversed(_units(item.chunk)[: item.order]):  # short ones too: "OnSite covers:"
             if earlier.text.rstrip().endswith(":"):
-                return [next((c for c in candidates if _key(c) == _key(earlier)), earlier)]
+                return [earlier]
             if not is_list_item(earlier):
                 return []
         return []
 
     return _with_companions(picked, lead_in)
+
+
+def whole_passages(sentences: list[Sentence]) -> list[Sentence]:
+    """Without a lead-in whose list is not shown after it (its items were left out as repeats)."""
+    return [
+        s
+        for n, s in enumerate(sentences)
+        if not s.text.rstrip().endswith(":")
+        or (n + 1 < len(sentences) and sentences[n + 1].chunk is s.chunk and sentences[n + 1].order > s.order)
+    ]
 
 
 def _with_companions(
@@ -573,7 +598,10 @@ def _passages(composition: Composition) -> list[tuple[str, list[Sentence]]]:
             text, group = out[-1]
             if group[-1].chunk is s.chunk and (text.endswith(":") or is_list_item(group[-1])):
                 item = _shown(s, composition.verdicts)
-                joined = f"{text} {item}" if text.endswith(":") else f"{text.rstrip('.')}; {item}"
+                if text.endswith(":") or group[-1].text.rstrip().endswith((".", "!", "?")):
+                    joined = f"{text} {item}"  # after the lead-in, or after an item that is a sentence
+                else:
+                    joined = f"{text.rstrip('.')}; {item}"
                 out[-1] = (joined, [*group, s])
                 continue
         text = _shown(s, composition.verdicts)

@@ -38,6 +38,7 @@ from assistant.answering.composing import (
     Selection,
     not_restating,
     select_sentences,
+    whole_passages,
     with_referenced_rows,
 )
 from assistant.answering.questions import (
@@ -268,7 +269,7 @@ class Assistant:
         if approved is not None:
             sentences = [s for s in sentences if s.chunk is not approved][: max(0, self._limit(context) - 2)]
         composition = Composition(
-            sentences,
+            whole_passages(sentences),
             approved=approved,
             approved_also=selection.approved_also,
             verdicts=part.kind == "yes_no",
@@ -546,11 +547,8 @@ def said_before(answered: list[PartResult]) -> None:
             continue
         comp = r.composition
         approved = comp.approved if comp.approved and comp.approved.chunk.id not in whole else None
-        kept = [
-            s
-            for s in comp.sentences
-            if (s.chunk.chunk.id, s.order) not in shown and s.chunk.chunk.id not in whole
-        ]
+        new = [s for s in comp.sentences if (s.chunk.chunk.id, s.order) not in shown]
+        kept = whole_passages([s for s in new if s.chunk.chunk.id not in whole])
         shown.update((s.chunk.chunk.id, s.order) for s in kept)
         if approved is not None:
             whole.add(approved.chunk.id)
