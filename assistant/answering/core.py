@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from assistant.answering.access import (
@@ -317,7 +318,7 @@ class Assistant:
             repeat_overlap=cal.repeat_overlap,
             restates=cal.restates,
             restates_shared=cal.restates_shared,
-            prior=context.prior.adjustment,
+            prior=partial(context.prior.adjustment, own=cal.sentence_client_prior),
         )
         embed = self.retriever.embedder.embed_cached
         selection = select_sentences(part.text, retrieval.vector, support, embed, how, newer)

@@ -46,10 +46,12 @@ class Prior:
     weight: float
     general: bool = True  # no client and nothing deal-specific: general documents answer first
 
-    def adjustment(self, client: str | None) -> float:
+    def adjustment(self, client: str | None, own: float | None = None) -> float:
+        """The score change for a document of `client`: `weight` up for the asked client's own
+        documents (`own` instead, when given), `weight` down for any client's in a general question."""
         key = client_key(client)
         if self.client_key is not None:
-            return self.weight if key == self.client_key else 0.0
+            return (self.weight if own is None else own) if key == self.client_key else 0.0
         return -self.weight if key and self.general else 0.0
 
 
