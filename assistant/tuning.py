@@ -60,7 +60,8 @@ class Tuning:
     # A sentence of the asked client's own documents gains this (retrieval's `client_prior` brings the
     # client's SOW into the candidates; here its sentence must still beat the library's general one:
     # "who's our account manager on the credit union deal?"). Both corpora hold from 0.10 to 0.15; at
-    # 0.25 each loses a fact. General questions step client sentences back by `client_prior` as before.
+    # 0.25 the demo refuses that question and calibration loses a draft's fact. General questions step
+    # client sentences back by `client_prior` as before.
     sentence_client_prior: float = 0.12
     # Share of the question's terms that puts a sentence on topic: it may join from `section_margin`
     # even outside the anchor's section, and a negated anchor this on topic opens the answer "No:".
