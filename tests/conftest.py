@@ -48,6 +48,13 @@ def offering_chunk(source: str, text: str, kind: str = "prose", position: int = 
     return ScoredChunk(chunk=chunk, score=0.6, similarity=0.6)
 
 
+def write_markdown(root: Path, rel: str, front: str, body: str) -> None:
+    """A Markdown document of a test's knowledge base at `root`/`rel`, its front matter `front` (YAML)."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\n{front.rstrip()}\n---\n{body}\n", encoding="utf-8")
+
+
 def assistant_over(
     root: Path, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, name: str = "kb-data"
 ) -> Assistant:

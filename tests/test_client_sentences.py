@@ -8,7 +8,6 @@ prefer its sentence ("The account manager for Harbor Bank is Dana Ruiz") to the 
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import pytest
 
@@ -16,34 +15,30 @@ from assistant.answering.composing import Selecting, select_sentences
 from assistant.models import Audience, Request, Status
 from assistant.retrieval.embedding import Embedder
 from assistant.retrieval.retriever import Prior
+from assistant.settings import Settings
 from assistant.text import client_key
 from assistant.tuning import Tuning
 from assistant.wiring import build_assistant, run_ingest
-from tests.conftest import TODAY, make_settings, offering_chunk
+from tests.conftest import TODAY, make_settings, offering_chunk, write_markdown
 
 GENERAL = "Every client has a named account manager, supported by production and composition specialists."
 OWN = "The account manager for Harbor Bank is Dana Ruiz, supported by a composition analyst."
 
 
-def _write(root: Path, path: str, front: str, body: str) -> None:
-    target = root / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(f"---\n{front}effective_date: 2025-01-01\n---\n{body}\n", encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder):  # type: ignore[no-untyped-def]
+def settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     root = tmp_path_factory.mktemp("client-kb")
-    _write(
+    write_markdown(
         root,
         "offerings/account-management.md",
-        "title: Account Management\nconfidentiality: public\n",
+        "title: Account Management\nconfidentiality: public\neffective_date: 2025-01-01",
         f"# How we manage accounts\n\n{GENERAL} We hold monthly service reviews with every client.",
     )
-    _write(
+    write_markdown(
         root,
         "sows/harbor-bank-sow.md",
-        "title: Harbor Bank SOW\ndoc_type: sow\nclient: Harbor Bank\nconfidentiality: confidential\n",
+        "title: Harbor Bank SOW\ndoc_type: sow\nclient: Harbor Bank\n"
+        "confidentiality: confidential\neffective_date: 2025-01-01",
         "# Staffing\n\n"
         f"{OWN} Harbor Bank's contract owner is Lee Park.\n\n"
         "# Volumes\n\nPrinted member statements: 38,500 per month.",
@@ -57,15 +52,14 @@ def settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder):  # t
 QUESTION = "who's our account manager on the Harbor Bank deal?"
 
 
-def test_the_clients_own_sentence_answers_a_question_about_its_deal(settings, embedder: Embedder) -> None:  # type: ignore[no-untyped-def]
+def test_the_clients_own_sentence_answers_a_question_about_its_deal(
+    settings: Settings, embedder: Embedder
+) -> None:
     assistant = build_assistant(settings, clock=lambda: TODAY, embedder=embedder)
     answer = assistant.ask(Request(question=QUESTION, audience=Audience.INTERNAL))
     assert answer.status is Status.ANSWERED
-    assert "Dana Ruiz" in answer.answer
-    assert (
-        answer.answer.index("Dana Ruiz") < answer.answer.find("Every client")
-        or "Every client" not in answer.answer
-    )
+    assert answer.answer.startswith(OWN)  # the client's sentence opens the answer
+    assert answer.citations[0].source == "sows/harbor-bank-sow.md"
 
 
 def test_the_sentence_prior_lifts_the_clients_sentence_over_a_closer_general_one(embedder: Embedder) -> None:

@@ -8,7 +8,6 @@ question than some other document's nearby text.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,16 +16,11 @@ from assistant.answering.core import Assistant
 from assistant.models import NoteKind, Request, Status
 from assistant.retrieval.embedding import Embedder
 from tests.conftest import assistant_over
+from tests.conftest import write_markdown as _doc
 
 OLD = "offerings/production-mail.md"
 NEW = "offerings/service-guide-2026.md"
 INBOUND = "offerings/digital-mailroom.md"
-
-
-def _doc(root: Path, rel: str, front: str, body: str) -> None:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"---\n{front}\n---\n{body}\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
